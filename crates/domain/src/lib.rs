@@ -1,1 +1,24 @@
-//! placeholder
+//! Equoria's game rules as pure types and functions.
+//!
+//! This crate performs no I/O and reads neither the clock nor a global random generator: the
+//! current time (`now: DateTime<Utc>`) and randomness (`rng: &mut impl Rng`) are parameters, so
+//! every rule is deterministic under test. Values are parsed once into types whose constructors
+//! enforce their invariants (stats within `0..=100`, money never negative, ...), and errors carry
+//! the offending value and say what was expected.
+//!
+//! Modules follow the game rules (`game-rules.md`): [`stats`], [`discipline`], [`breed`],
+//! [`money`], [`progression`], [`horse`], [`training`] and [`competition`].
+
+pub mod breed;
+pub mod competition;
+pub mod discipline;
+pub mod horse;
+pub mod money;
+pub mod progression;
+pub mod stats;
+pub mod training;
+
+pub use discipline::{Discipline, DisciplineScore};
+pub use money::Money;
+pub use progression::Level;
+pub use stats::{Stat, StatGain, StatValue, Stats};

@@ -1,1 +1,14 @@
-//! placeholder
+//! PostgreSQL adapters: the connection pool, embedded migrations and the
+//! repository implementations of the application ports.
+//!
+//! Row structs and the Diesel schema never leave this crate; everything that
+//! crosses the boundary is a domain or application type.
+
+pub mod error;
+pub mod health;
+pub mod migrations;
+pub mod pool;
+pub mod schema;
+
+pub use error::StoreError;
+pub use pool::{DbPool, PoolSettings, build_pool};

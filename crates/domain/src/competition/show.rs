@@ -1,0 +1,576 @@
+//! The terms of a show, parsed once when an admin creates it.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+use crate::discipline::{Discipline, UnknownDiscipline};
+use crate::money::{Money, NegativeMoney};
+use crate::progression::{Level, LevelError};
+
+/// A show's name.
+///
+/// Invariants: surrounding whitespace trimmed; 1 to 100 characters (Unicode scalar values); no
+/// control characters. (The rules only say "unique"; 100 characters is this crate's choice,
+/// uniqueness is checked by storage.)
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ShowName(String);
+
+/// Why a show name was refused. Each variant carries the name as given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShowNameError {
+    #[error("show name {name:?} is empty: expected 1 to 100 characters after trimming")]
+    Empty { name: String },
+    #[error("show name {name:?} is too long: expected 1 to 100 characters after trimming")]
+    TooLong { name: String },
+    #[error("show name {name:?} contains a control character: expected printable characters only")]
+    ControlCharacter { name: String },
+}
+
+impl ShowName {
+    /// Most characters a show name may have.
+    pub const MAX_CHARS: usize = 100;
+
+    /// Trims the input, then checks it (control characters first, then length).
+    pub fn parse(input: &str) -> Result<ShowName, ShowNameError> {
+        let trimmed = input.trim();
+        if trimmed.chars().any(char::is_control) {
+            return Err(ShowNameError::ControlCharacter {
+                name: input.to_owned(),
+            });
+        }
+        if trimmed.is_empty() {
+            return Err(ShowNameError::Empty {
+                name: input.to_owned(),
+            });
+        }
+        if trimmed.chars().count() > ShowName::MAX_CHARS {
+            return Err(ShowNameError::TooLong {
+                name: input.to_owned(),
+            });
+        }
+        Ok(ShowName(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl AsRef<str> for ShowName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ShowName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A show's entry fee. Invariant: `0..=100_000` coins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntryFee(Money);
+
+/// An entry fee outside `0..=100_000`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("entry fee {coins} is out of range: expected a whole number of coins from 0 to 100000")]
+pub struct EntryFeeError {
+    /// The fee that was given.
+    pub coins: i64,
+}
+
+impl EntryFee {
+    /// Highest fee a show may charge.
+    pub const MAX_COINS: i64 = 100_000;
+
+    /// Accepts `0..=100_000` coins.
+    pub const fn new(coins: i64) -> Result<EntryFee, EntryFeeError> {
+        if coins > EntryFee::MAX_COINS {
+            return Err(EntryFeeError { coins });
+        }
+        match Money::new(coins) {
+            Ok(money) => Ok(EntryFee(money)),
+            Err(_) => Err(EntryFeeError { coins }),
+        }
+    }
+
+    /// The fee as money.
+    pub const fn money(self) -> Money {
+        self.0
+    }
+}
+
+/// The horse levels a show admits. Invariant: `1 <= min <= max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LevelRange {
+    min: Level,
+    max: Level,
+}
+
+/// A level range whose minimum is above its maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("level range {min}-{max} is empty: expected the minimum level to be at most the maximum")]
+pub struct LevelRangeError {
+    pub min: Level,
+    pub max: Level,
+}
+
+impl LevelRange {
+    /// Accepts `min <= max` (both are already at least 1).
+    pub const fn new(min: Level, max: Level) -> Result<LevelRange, LevelRangeError> {
+        if min.get() <= max.get() {
+            Ok(LevelRange { min, max })
+        } else {
+            Err(LevelRangeError { min, max })
+        }
+    }
+
+    pub const fn min(self) -> Level {
+        self.min
+    }
+
+    pub const fn max(self) -> Level {
+        self.max
+    }
+
+    /// True when `min <= level <= max`.
+    pub const fn contains(self, level: Level) -> bool {
+        self.min.get() <= level.get() && level.get() <= self.max.get()
+    }
+}
+
+/// The most entries a show accepts. Invariant: `2..=200`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MaxEntries(u32);
+
+/// A maximum entry count outside `2..=200`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("max entries {value} is out of range: expected a whole number from 2 to 200")]
+pub struct MaxEntriesError {
+    /// The value that was given.
+    pub value: i64,
+}
+
+impl MaxEntries {
+    pub const MIN: u32 = 2;
+    pub const MAX: u32 = 200;
+
+    /// Accepts `2..=200`.
+    pub const fn new(value: u32) -> Result<MaxEntries, MaxEntriesError> {
+        if MaxEntries::MIN <= value && value <= MaxEntries::MAX {
+            Ok(MaxEntries(value))
+        } else {
+            Err(MaxEntriesError {
+                value: value as i64,
+            })
+        }
+    }
+
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+
+    /// True when a show that already has `current` entries can take one more.
+    pub const fn has_room_after(self, current: u32) -> bool {
+        current < self.0
+    }
+}
+
+impl TryFrom<i64> for MaxEntries {
+    type Error = MaxEntriesError;
+
+    fn try_from(value: i64) -> Result<Self, Self::Error> {
+        u32::try_from(value)
+            .ok()
+            .and_then(|v| MaxEntries::new(v).ok())
+            .ok_or(MaxEntriesError { value })
+    }
+}
+
+impl TryFrom<i32> for MaxEntries {
+    type Error = MaxEntriesError;
+
+    fn try_from(value: i32) -> Result<Self, Self::Error> {
+        MaxEntries::try_from(i64::from(value))
+    }
+}
+
+/// When entries close and when the show runs. Invariant: `closes_at <= runs_at`.
+///
+/// Neither instant has to be in the future when the show is created (an admin may set up a show
+/// that runs at once); [`ShowSchedule::accepts_entries_at`] decides whether entries are open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ShowSchedule {
+    closes_at: DateTime<Utc>,
+    runs_at: DateTime<Utc>,
+}
+
+/// A schedule that closes entries after the show has run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "entries close at {closes_at}, after the show runs at {runs_at}: expected closes_at <= runs_at"
+)]
+pub struct ScheduleError {
+    pub closes_at: DateTime<Utc>,
+    pub runs_at: DateTime<Utc>,
+}
+
+impl ShowSchedule {
+    /// Accepts `closes_at <= runs_at`.
+    pub fn new(
+        closes_at: DateTime<Utc>,
+        runs_at: DateTime<Utc>,
+    ) -> Result<ShowSchedule, ScheduleError> {
+        if closes_at <= runs_at {
+            Ok(ShowSchedule { closes_at, runs_at })
+        } else {
+            Err(ScheduleError { closes_at, runs_at })
+        }
+    }
+
+    pub const fn closes_at(self) -> DateTime<Utc> {
+        self.closes_at
+    }
+
+    pub const fn runs_at(self) -> DateTime<Utc> {
+        self.runs_at
+    }
+
+    /// Entries are accepted up to and including `closes_at` ("not past closes_at").
+    pub fn accepts_entries_at(self, now: DateTime<Utc>) -> bool {
+        now <= self.closes_at
+    }
+
+    /// The show should run once `runs_at` has been reached.
+    pub fn is_due_at(self, now: DateTime<Utc>) -> bool {
+        now >= self.runs_at
+    }
+}
+
+/// The fields of a show as an admin submitted them, not yet checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShowDraft {
+    pub name: String,
+    pub discipline: String,
+    pub entry_fee: i64,
+    pub prize_pool: i64,
+    pub min_level: i64,
+    pub max_level: i64,
+    pub max_entries: i64,
+    pub closes_at: DateTime<Utc>,
+    pub runs_at: DateTime<Utc>,
+}
+
+/// A field of [`ShowDraft`], to tell the client which input was wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ShowField {
+    Name,
+    Discipline,
+    EntryFee,
+    PrizePool,
+    MinLevel,
+    MaxLevel,
+    MaxEntries,
+    ClosesAt,
+    RunsAt,
+}
+
+impl ShowField {
+    /// Snake-case field name (`"entry_fee"`); the HTTP layer spells it as its wire format needs.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ShowField::Name => "name",
+            ShowField::Discipline => "discipline",
+            ShowField::EntryFee => "entry_fee",
+            ShowField::PrizePool => "prize_pool",
+            ShowField::MinLevel => "min_level",
+            ShowField::MaxLevel => "max_level",
+            ShowField::MaxEntries => "max_entries",
+            ShowField::ClosesAt => "closes_at",
+            ShowField::RunsAt => "runs_at",
+        }
+    }
+}
+
+/// One thing wrong with a [`ShowDraft`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShowDraftError {
+    #[error(transparent)]
+    Name(#[from] ShowNameError),
+    #[error(transparent)]
+    Discipline(#[from] UnknownDiscipline),
+    #[error(transparent)]
+    EntryFee(#[from] EntryFeeError),
+    #[error("prize pool: {0}")]
+    PrizePool(NegativeMoney),
+    #[error("minimum level: {0}")]
+    MinLevel(LevelError),
+    #[error("maximum level: {0}")]
+    MaxLevel(LevelError),
+    #[error(transparent)]
+    LevelRange(#[from] LevelRangeError),
+    #[error(transparent)]
+    MaxEntries(#[from] MaxEntriesError),
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
+}
+
+impl ShowDraftError {
+    /// The field the error is about. An empty level range is reported on `max_level`, a
+    /// schedule that closes after it runs on `closes_at`.
+    pub const fn field(&self) -> ShowField {
+        match self {
+            ShowDraftError::Name(_) => ShowField::Name,
+            ShowDraftError::Discipline(_) => ShowField::Discipline,
+            ShowDraftError::EntryFee(_) => ShowField::EntryFee,
+            ShowDraftError::PrizePool(_) => ShowField::PrizePool,
+            ShowDraftError::MinLevel(_) => ShowField::MinLevel,
+            ShowDraftError::MaxLevel(_) | ShowDraftError::LevelRange(_) => ShowField::MaxLevel,
+            ShowDraftError::MaxEntries(_) => ShowField::MaxEntries,
+            ShowDraftError::Schedule(_) => ShowField::ClosesAt,
+        }
+    }
+}
+
+/// Every error found in a [`ShowDraft`] (never empty), in field order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the show has {} invalid field(s); first: {}", .errors.len(), first_message(.errors))]
+pub struct ShowDraftErrors {
+    pub errors: Vec<ShowDraftError>,
+}
+
+/// `Some(value)`, or `None` after recording the error.
+fn keep<T>(errors: &mut Vec<ShowDraftError>, result: Result<T, ShowDraftError>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    }
+}
+
+fn first_message(errors: &[ShowDraftError]) -> String {
+    errors.first().map(ToString::to_string).unwrap_or_default()
+}
+
+/// The validated terms of a show an admin wants to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewShow {
+    pub name: ShowName,
+    pub discipline: Discipline,
+    pub entry_fee: EntryFee,
+    pub prize_pool: Money,
+    pub level_range: LevelRange,
+    pub max_entries: MaxEntries,
+    pub schedule: ShowSchedule,
+}
+
+impl NewShow {
+    /// Checks every field and reports all problems at once.
+    ///
+    /// Rules: name as [`ShowName`]; a known discipline ([`Discipline::parse`]); entry fee
+    /// `0..=100_000`; prize pool `>= 0`; levels `>= 1` with `min <= max` (only compared when
+    /// both levels are valid); max entries `2..=200`; `closes_at <= runs_at`.
+    pub fn parse(draft: &ShowDraft) -> Result<NewShow, ShowDraftErrors> {
+        let mut errors = Vec::new();
+        let name = keep(
+            &mut errors,
+            ShowName::parse(&draft.name).map_err(Into::into),
+        );
+        let discipline = keep(
+            &mut errors,
+            Discipline::parse(&draft.discipline).map_err(Into::into),
+        );
+        let entry_fee = keep(
+            &mut errors,
+            EntryFee::new(draft.entry_fee).map_err(Into::into),
+        );
+        let prize_pool = keep(
+            &mut errors,
+            Money::new(draft.prize_pool).map_err(ShowDraftError::PrizePool),
+        );
+        let min_level = keep(
+            &mut errors,
+            Level::try_from(draft.min_level).map_err(ShowDraftError::MinLevel),
+        );
+        let max_level = keep(
+            &mut errors,
+            Level::try_from(draft.max_level).map_err(ShowDraftError::MaxLevel),
+        );
+        let level_range = match (min_level, max_level) {
+            (Some(min), Some(max)) => {
+                keep(&mut errors, LevelRange::new(min, max).map_err(Into::into))
+            }
+            _ => None,
+        };
+        let max_entries = keep(
+            &mut errors,
+            MaxEntries::try_from(draft.max_entries).map_err(Into::into),
+        );
+        let schedule = keep(
+            &mut errors,
+            ShowSchedule::new(draft.closes_at, draft.runs_at).map_err(Into::into),
+        );
+
+        match (
+            name,
+            discipline,
+            entry_fee,
+            prize_pool,
+            level_range,
+            max_entries,
+            schedule,
+        ) {
+            (
+                Some(name),
+                Some(discipline),
+                Some(entry_fee),
+                Some(prize_pool),
+                Some(level_range),
+                Some(max_entries),
+                Some(schedule),
+            ) => Ok(NewShow {
+                name,
+                discipline,
+                entry_fee,
+                prize_pool,
+                level_range,
+                max_entries,
+                schedule,
+            }),
+            _ => Err(ShowDraftErrors { errors }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use chrono::{TimeDelta, TimeZone};
+
+    fn draft() -> ShowDraft {
+        let closes_at = Utc.with_ymd_and_hms(2025, 6, 1, 12, 0, 0).unwrap();
+        ShowDraft {
+            name: "  Spring Classic ".to_owned(),
+            discipline: "Show Jumping".to_owned(),
+            entry_fee: 100,
+            prize_pool: 5_000,
+            min_level: 1,
+            max_level: 5,
+            max_entries: 20,
+            closes_at,
+            runs_at: closes_at + TimeDelta::hours(1),
+        }
+    }
+
+    #[test]
+    fn a_well_formed_draft_becomes_a_new_show() {
+        let show = NewShow::parse(&draft()).unwrap();
+        assert_eq!(show.name.as_str(), "Spring Classic");
+        assert_eq!(show.discipline, Discipline::ShowJumping);
+        assert_eq!(show.entry_fee.money().coins(), 100);
+        assert_eq!(show.prize_pool.coins(), 5_000);
+        assert_eq!(show.level_range.min().get(), 1);
+        assert_eq!(show.level_range.max().get(), 5);
+        assert_eq!(show.max_entries.get(), 20);
+    }
+
+    #[test]
+    fn every_invalid_field_is_reported_at_once() {
+        let mut bad = draft();
+        bad.name = "   ".to_owned();
+        bad.discipline = "Jousting".to_owned();
+        bad.entry_fee = 100_001;
+        bad.prize_pool = -1;
+        bad.min_level = 0;
+        bad.max_level = 0;
+        bad.max_entries = 1;
+        bad.closes_at = bad.runs_at + TimeDelta::seconds(1);
+        let errors = NewShow::parse(&bad).unwrap_err().errors;
+        let fields: Vec<&str> = errors.iter().map(|e| e.field().as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "discipline",
+                "entry_fee",
+                "prize_pool",
+                "min_level",
+                "max_level",
+                "max_entries",
+                "closes_at"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_minimum_level_above_the_maximum_is_refused() {
+        let mut bad = draft();
+        bad.min_level = 6;
+        bad.max_level = 5;
+        let errors = NewShow::parse(&bad).unwrap_err().errors;
+        assert!(matches!(
+            errors.as_slice(),
+            [ShowDraftError::LevelRange(LevelRangeError { .. })]
+        ));
+        assert_eq!(errors[0].field(), ShowField::MaxLevel);
+    }
+
+    #[test]
+    fn entry_fee_bounds_are_0_and_100_000() {
+        assert!(EntryFee::new(0).is_ok());
+        assert!(EntryFee::new(100_000).is_ok());
+        assert_eq!(EntryFee::new(-1), Err(EntryFeeError { coins: -1 }));
+        assert_eq!(
+            EntryFee::new(100_001),
+            Err(EntryFeeError { coins: 100_001 })
+        );
+    }
+
+    #[test]
+    fn max_entries_bounds_are_2_and_200() {
+        assert_eq!(MaxEntries::new(1), Err(MaxEntriesError { value: 1 }));
+        assert!(MaxEntries::new(2).is_ok());
+        assert!(MaxEntries::new(200).is_ok());
+        assert_eq!(
+            MaxEntries::try_from(201_i64),
+            Err(MaxEntriesError { value: 201 })
+        );
+        let max = MaxEntries::new(2).unwrap();
+        assert!(max.has_room_after(1));
+        assert!(!max.has_room_after(2));
+    }
+
+    #[test]
+    fn a_show_may_close_and_run_at_the_same_instant() {
+        let at = draft().closes_at;
+        let schedule = ShowSchedule::new(at, at).unwrap();
+        assert!(schedule.accepts_entries_at(at));
+        assert!(!schedule.accepts_entries_at(at + TimeDelta::seconds(1)));
+        assert!(schedule.is_due_at(at));
+        assert!(!schedule.is_due_at(at - TimeDelta::seconds(1)));
+    }
+
+    #[test]
+    fn show_names_are_trimmed_and_limited_to_100_characters() {
+        assert_eq!(ShowName::parse(" Derby ").unwrap().as_str(), "Derby");
+        assert!(ShowName::parse(&"x".repeat(100)).is_ok());
+        assert!(matches!(
+            ShowName::parse(&"x".repeat(101)),
+            Err(ShowNameError::TooLong { .. })
+        ));
+        assert!(matches!(
+            ShowName::parse("Derby\n2025"),
+            Err(ShowNameError::ControlCharacter { .. })
+        ));
+    }
+}

@@ -1,0 +1,34 @@
+//! The part of the service configuration the HTTP layer needs. The server
+//! binary builds it once from the validated `Config`.
+
+/// Settings shared by every worker (wrapped in an `Arc` by the caller).
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Deployment environment name as reported on `/health`
+    /// (`development`, `test`, `staging`, `production`).
+    pub environment: String,
+    /// Send `Strict-Transport-Security` (staging and production: behind TLS).
+    pub hsts: bool,
+    /// Origins allowed by CORS; anything else gets no CORS headers.
+    pub allowed_origins: Vec<String>,
+    /// Largest accepted request body in bytes; larger bodies get 413.
+    pub max_body_bytes: usize,
+    /// Upper bound of the database round trip made by `/health`.
+    pub health_timeout: std::time::Duration,
+}
+
+impl HttpSettings {
+    /// Defaults suited to tests: development CORS origins, 64 KiB bodies.
+    pub fn for_tests() -> Self {
+        Self {
+            environment: "test".to_owned(),
+            hsts: false,
+            allowed_origins: vec!["http://localhost:5173".to_owned()],
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            health_timeout: std::time::Duration::from_secs(2),
+        }
+    }
+}
+
+/// JSON API bodies are small; 64 KiB leaves room for every request we accept.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;

@@ -1,0 +1,693 @@
+//! The one typed configuration, read from the environment once at start-up
+//! and validated all at once.
+//!
+//! Variable names are those of the deployment guide so existing
+//! configurations keep working; defaults depend on `NODE_ENV` (alias
+//! `APP_ENV`). `staging` and `production` are *strict*: a missing or weak
+//! secret, a missing `DATABASE_URL`, a wildcard CORS origin or a low bcrypt
+//! cost is an error there. In every environment an unparsable value is an
+//! error. Every problem is collected so the operator fixes them in one go.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use ipnet::IpNet;
+use rand::Rng;
+use secrecy::{ExposeSecret, SecretString};
+
+/// Deployment environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Test,
+    Staging,
+    Production,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Development => "development",
+            Self::Test => "test",
+            Self::Staging => "staging",
+            Self::Production => "production",
+        }
+    }
+
+    /// Staging mirrors production: same strict validation, same defaults.
+    pub fn is_strict(self) -> bool {
+        matches!(self, Self::Staging | Self::Production)
+    }
+
+    fn parse(value: &str) -> Option<Self> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "development" | "dev" => Some(Self::Development),
+            "test" => Some(Self::Test),
+            "staging" => Some(Self::Staging),
+            "production" | "prod" => Some(Self::Production),
+            _ => None,
+        }
+    }
+
+    /// The environment named by `NODE_ENV`, else `APP_ENV`, else development.
+    /// An unknown name is reported by [`Config::from_lookup`]; here it falls
+    /// back to development (used only to decide whether to read `.env`).
+    pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Self {
+        env_name(lookup)
+            .and_then(|v| Self::parse(&v))
+            .unwrap_or(Self::Development)
+    }
+}
+
+fn env_name(lookup: &impl Fn(&str) -> Option<String>) -> Option<String> {
+    lookup("NODE_ENV").or_else(|| lookup("APP_ENV"))
+}
+
+/// Validated service configuration. Secrets are `SecretString`: `Debug`
+/// prints `[REDACTED]`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub environment: Environment,
+    pub host: String,
+    pub port: u16,
+    pub database_url: SecretString,
+    /// Owner role used by `equoria migrate`; falls back to `database_url`.
+    pub migration_database_url: Option<SecretString>,
+    pub jwt_secret: SecretString,
+    pub jwt_refresh_secret: SecretString,
+    pub allowed_origins: Vec<String>,
+    pub log_level: String,
+    pub rate_limit_window: Duration,
+    pub rate_limit_max_requests: u32,
+    pub auth_rate_limit_max: u32,
+    pub bcrypt_salt_rounds: u32,
+    pub monitoring_enabled: bool,
+    pub database_pool_max: usize,
+    pub database_pool_timeout: Duration,
+    pub trusted_proxies: Vec<IpNet>,
+    pub shutdown_timeout: Duration,
+}
+
+/// Every problem found in the environment, reported together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<String>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration ({} problem(s)):", self.0.len())?;
+        for problem in &self.0 {
+            writeln!(f, "  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// A valid configuration plus the warnings worth logging at start-up.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    pub warnings: Vec<String>,
+}
+
+/// Minimum length of a JWT secret in strict environments.
+pub const MIN_SECRET_LEN: usize = 64;
+/// Minimum bcrypt cost in strict environments.
+pub const MIN_STRICT_BCRYPT_ROUNDS: u32 = 10;
+const DEV_ORIGINS: &str = "http://localhost:3000,http://localhost:5173";
+const DEV_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/equoria_development";
+/// Words that mark a secret copied from documentation.
+const PLACEHOLDER_MARKERS: [&str; 6] = [
+    "your-",
+    "change",
+    "placeholder",
+    "example",
+    "secret-here",
+    "xxxx",
+];
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Loaded, ConfigErrors> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Reads variables through `lookup` (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Loaded, ConfigErrors> {
+        let mut p = Parser {
+            lookup: &lookup,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        };
+
+        let environment = match env_name(&lookup) {
+            None => Environment::Development,
+            Some(name) => Environment::parse(&name).unwrap_or_else(|| {
+                p.errors.push(format!(
+                    "NODE_ENV/APP_ENV: `{name}` is not one of development, test, staging, production"
+                ));
+                Environment::Development
+            }),
+        };
+        let strict = environment.is_strict();
+
+        let host = p.string("HOST", "0.0.0.0");
+        if host.parse::<IpAddr>().is_err() && host != "localhost" {
+            p.errors.push(format!(
+                "HOST: `{host}` is not an IP address (e.g. 0.0.0.0 or 127.0.0.1)"
+            ));
+        }
+        let port = p.number::<u16>("PORT", 3000);
+
+        let database_url = p.database_url("DATABASE_URL", strict);
+        let migration_database_url = lookup("MIGRATION_DATABASE_URL").map(|url| {
+            p.check_database_url("MIGRATION_DATABASE_URL", &url);
+            SecretString::from(url)
+        });
+
+        let jwt_secret = p.jwt_secret("JWT_SECRET", strict);
+        let jwt_refresh_secret = p.jwt_secret("JWT_REFRESH_SECRET", strict);
+        if jwt_secret.expose_secret() == jwt_refresh_secret.expose_secret() {
+            p.errors.push(
+                "JWT_SECRET and JWT_REFRESH_SECRET must differ, so a refresh token can never pass as an access token"
+                    .to_owned(),
+            );
+        }
+
+        let allowed_origins = p.origins(strict);
+        let log_level = p.string(
+            "LOG_LEVEL",
+            if strict {
+                "info"
+            } else if environment == Environment::Test {
+                "warn"
+            } else {
+                "debug"
+            },
+        );
+        if tracing_subscriber::EnvFilter::try_new(&log_level).is_err() {
+            p.errors.push(format!(
+                "LOG_LEVEL: `{log_level}` is not a level (error, warn, info, debug, trace) or filter directive"
+            ));
+        }
+
+        let (window_ms, max_requests, auth_max) = if strict {
+            (900_000, 100, 5)
+        } else {
+            (900_000, 10_000, 1_000)
+        };
+        let rate_limit_window_ms = p.positive::<u64>("RATE_LIMIT_WINDOW_MS", window_ms);
+        let rate_limit_max_requests = p.positive::<u32>("RATE_LIMIT_MAX_REQUESTS", max_requests);
+        let auth_rate_limit_max = p.positive::<u32>("AUTH_RATE_LIMIT_MAX", auth_max);
+
+        let bcrypt_salt_rounds =
+            p.number::<u32>("BCRYPT_SALT_ROUNDS", if strict { 12 } else { 10 });
+        let min_rounds = if strict { MIN_STRICT_BCRYPT_ROUNDS } else { 4 };
+        if !(min_rounds..=31).contains(&bcrypt_salt_rounds) {
+            p.errors.push(format!(
+                "BCRYPT_SALT_ROUNDS: {bcrypt_salt_rounds} is outside {min_rounds}..=31 (production needs at least {MIN_STRICT_BCRYPT_ROUNDS}; 12 recommended)"
+            ));
+        }
+
+        let monitoring_enabled = p.boolean("MONITORING_ENABLED", true);
+        let database_pool_max = p.positive::<usize>("DATABASE_POOL_MAX", 10);
+        let database_pool_timeout_secs = p.positive::<u64>("DATABASE_POOL_TIMEOUT_SECS", 20);
+        let trusted_proxies = p.proxies();
+        let shutdown_timeout_secs = p.number::<u64>("SHUTDOWN_TIMEOUT_SECS", 30);
+
+        let Parser {
+            errors, warnings, ..
+        } = p;
+        if !errors.is_empty() {
+            return Err(ConfigErrors(errors));
+        }
+        Ok(Loaded {
+            config: Config {
+                environment,
+                host,
+                port,
+                database_url,
+                migration_database_url,
+                jwt_secret,
+                jwt_refresh_secret,
+                allowed_origins,
+                log_level,
+                rate_limit_window: Duration::from_millis(rate_limit_window_ms),
+                rate_limit_max_requests,
+                auth_rate_limit_max,
+                bcrypt_salt_rounds,
+                monitoring_enabled,
+                database_pool_max,
+                database_pool_timeout: Duration::from_secs(database_pool_timeout_secs),
+                trusted_proxies,
+                shutdown_timeout: Duration::from_secs(shutdown_timeout_secs),
+            },
+            warnings,
+        })
+    }
+
+    /// The effective configuration as `NAME=value` lines, secrets redacted
+    /// and database passwords masked. Used by `equoria config check`.
+    pub fn redacted_lines(&self) -> Vec<String> {
+        let list = |items: &[String]| {
+            if items.is_empty() {
+                "(none)".to_owned()
+            } else {
+                items.join(",")
+            }
+        };
+        vec![
+            format!("NODE_ENV={}", self.environment.as_str()),
+            format!("HOST={}", self.host),
+            format!("PORT={}", self.port),
+            format!(
+                "DATABASE_URL={}",
+                mask_url(self.database_url.expose_secret())
+            ),
+            format!(
+                "MIGRATION_DATABASE_URL={}",
+                self.migration_database_url.as_ref().map_or_else(
+                    || "(same as DATABASE_URL)".to_owned(),
+                    |u| mask_url(u.expose_secret())
+                )
+            ),
+            "JWT_SECRET=[REDACTED]".to_owned(),
+            "JWT_REFRESH_SECRET=[REDACTED]".to_owned(),
+            format!("ALLOWED_ORIGINS={}", list(&self.allowed_origins)),
+            format!("LOG_LEVEL={}", self.log_level),
+            format!(
+                "RATE_LIMIT_WINDOW_MS={}",
+                self.rate_limit_window.as_millis()
+            ),
+            format!("RATE_LIMIT_MAX_REQUESTS={}", self.rate_limit_max_requests),
+            format!("AUTH_RATE_LIMIT_MAX={}", self.auth_rate_limit_max),
+            format!("BCRYPT_SALT_ROUNDS={}", self.bcrypt_salt_rounds),
+            format!("MONITORING_ENABLED={}", self.monitoring_enabled),
+            format!("DATABASE_POOL_MAX={}", self.database_pool_max),
+            format!(
+                "DATABASE_POOL_TIMEOUT_SECS={}",
+                self.database_pool_timeout.as_secs()
+            ),
+            format!(
+                "TRUSTED_PROXIES={}",
+                list(
+                    &self
+                        .trusted_proxies
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                )
+            ),
+            format!("SHUTDOWN_TIMEOUT_SECS={}", self.shutdown_timeout.as_secs()),
+        ]
+    }
+
+    /// The URL migrations run with.
+    pub fn migration_url(&self) -> &SecretString {
+        self.migration_database_url
+            .as_ref()
+            .unwrap_or(&self.database_url)
+    }
+}
+
+/// Replaces the password of a database URL by `***`.
+pub fn mask_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                // Setting a password only fails for URLs without a host,
+                // which cannot carry one in the first place.
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.to_string()
+        }
+        Err(_) => "(unparsable)".to_owned(),
+    }
+}
+
+struct Parser<'a, L: Fn(&str) -> Option<String>> {
+    lookup: &'a L,
+    errors: Vec<String>,
+    warnings: Vec<String>,
+}
+
+impl<L: Fn(&str) -> Option<String>> Parser<'_, L> {
+    fn string(&mut self, name: &str, default: &str) -> String {
+        (self.lookup)(name).unwrap_or_else(|| default.to_owned())
+    }
+
+    fn number<T: std::str::FromStr + Copy>(&mut self, name: &str, default: T) -> T {
+        match (self.lookup)(name) {
+            None => default,
+            Some(raw) => raw.trim().parse().unwrap_or_else(|_| {
+                self.errors
+                    .push(format!("{name}: `{raw}` is not a valid whole number"));
+                default
+            }),
+        }
+    }
+
+    fn positive<T: std::str::FromStr + Copy + PartialOrd + Default + fmt::Display>(
+        &mut self,
+        name: &str,
+        default: T,
+    ) -> T {
+        let value = self.number(name, default);
+        if value <= T::default() {
+            self.errors
+                .push(format!("{name}: must be greater than 0, got {value}"));
+        }
+        value
+    }
+
+    fn boolean(&mut self, name: &str, default: bool) -> bool {
+        match (self.lookup)(name).map(|v| v.trim().to_ascii_lowercase()) {
+            None => default,
+            Some(v) if matches!(v.as_str(), "true" | "1" | "yes" | "on") => true,
+            Some(v) if matches!(v.as_str(), "false" | "0" | "no" | "off") => false,
+            Some(v) => {
+                self.errors
+                    .push(format!("{name}: `{v}` is not true or false"));
+                default
+            }
+        }
+    }
+
+    fn database_url(&mut self, name: &str, strict: bool) -> SecretString {
+        match (self.lookup)(name) {
+            Some(url) => {
+                self.check_database_url(name, &url);
+                SecretString::from(url)
+            }
+            None if strict => {
+                self.errors.push(format!(
+                    "{name}: required; set it to postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+                ));
+                SecretString::from(String::new())
+            }
+            None => SecretString::from(DEV_DATABASE_URL.to_owned()),
+        }
+    }
+
+    /// Never echoes the URL: it may carry a password.
+    fn check_database_url(&mut self, name: &str, url: &str) {
+        let valid = url::Url::parse(url).is_ok_and(|u| {
+            matches!(u.scheme(), "postgres" | "postgresql")
+                && u.host_str().is_some_and(|h| !h.is_empty())
+        });
+        if !valid {
+            self.errors.push(format!(
+                "{name}: invalid DATABASE_URL format; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+            ));
+        }
+    }
+
+    /// Never echoes the secret.
+    fn jwt_secret(&mut self, name: &str, strict: bool) -> SecretString {
+        match (self.lookup)(name) {
+            Some(secret) => {
+                let lower = secret.to_ascii_lowercase();
+                let placeholder = PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m))
+                    || secret.chars().all(|c| Some(c) == secret.chars().next());
+                let short = secret.chars().count() < MIN_SECRET_LEN;
+                let problem = match (short, placeholder) {
+                    (true, _) => Some(format!(
+                        "{name}: too short ({} characters); use at least {MIN_SECRET_LEN} random characters, e.g. `openssl rand -hex 48`",
+                        secret.chars().count()
+                    )),
+                    (false, true) => Some(format!(
+                        "{name}: looks like a placeholder; generate a random one, e.g. `openssl rand -hex 48`"
+                    )),
+                    (false, false) => None,
+                };
+                if let Some(problem) = problem {
+                    if strict {
+                        self.errors.push(problem);
+                    } else {
+                        self.warnings.push(problem);
+                    }
+                }
+                SecretString::from(secret)
+            }
+            None if strict => {
+                self.errors.push(format!(
+                    "{name}: required (missing/invalid secret); use at least {MIN_SECRET_LEN} random characters, e.g. `openssl rand -hex 48`"
+                ));
+                SecretString::from(String::new())
+            }
+            None => {
+                self.warnings.push(format!(
+                    "{name} is not set: using a random secret for this process only (tokens die with it)"
+                ));
+                let bytes: [u8; 48] = rand::rng().random();
+                SecretString::from(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+            }
+        }
+    }
+
+    fn origins(&mut self, strict: bool) -> Vec<String> {
+        let raw = match (self.lookup)("ALLOWED_ORIGINS") {
+            Some(raw) => raw,
+            None if strict => {
+                self.errors.push(
+                    "ALLOWED_ORIGINS: required; a comma-separated list such as https://equoria.example,https://www.equoria.example"
+                        .to_owned(),
+                );
+                return Vec::new();
+            }
+            None => DEV_ORIGINS.to_owned(),
+        };
+        let mut origins = Vec::new();
+        for origin in raw.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+            if origin == "*" {
+                self.errors
+                    .push("ALLOWED_ORIGINS: `*` is not allowed; list the exact origins".to_owned());
+                continue;
+            }
+            let valid = url::Url::parse(origin).is_ok_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some()
+                    && u.path() == "/"
+                    && !origin.ends_with('/')
+                    && u.query().is_none()
+            });
+            if valid {
+                origins.push(origin.to_owned());
+            } else {
+                self.errors.push(format!(
+                    "ALLOWED_ORIGINS: `{origin}` is not an origin (scheme://host[:port], no path or trailing slash)"
+                ));
+            }
+        }
+        if strict
+            && origins.is_empty()
+            && !self.errors.iter().any(|e| e.starts_with("ALLOWED_ORIGINS"))
+        {
+            self.errors
+                .push("ALLOWED_ORIGINS: required; list at least one origin".to_owned());
+        }
+        origins
+    }
+
+    fn proxies(&mut self) -> Vec<IpNet> {
+        let Some(raw) = (self.lookup)("TRUSTED_PROXIES") else {
+            return Vec::new();
+        };
+        raw.split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .filter_map(|p| {
+                let parsed = p
+                    .parse::<IpNet>()
+                    .or_else(|_| p.parse::<IpAddr>().map(IpNet::from));
+                if parsed.is_err() {
+                    self.errors.push(format!(
+                        "TRUSTED_PROXIES: `{p}` is not an IP address or CIDR range"
+                    ));
+                }
+                parsed.ok()
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use std::collections::HashMap;
+
+    use super::*;
+
+    const GOOD_SECRET: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0aa";
+    const OTHER_SECRET: &str = "9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d5e4f30211203f4e5d6c7b8a9bb";
+
+    fn load(vars: &[(&str, &str)]) -> Result<Loaded, ConfigErrors> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    fn production() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("NODE_ENV", "production"),
+            ("DATABASE_URL", "postgres://app:pw@db:5432/equoria"),
+            ("JWT_SECRET", GOOD_SECRET),
+            ("JWT_REFRESH_SECRET", OTHER_SECRET),
+            ("ALLOWED_ORIGINS", "https://equoria.example"),
+        ]
+    }
+
+    #[test]
+    fn development_needs_nothing_and_generates_distinct_secrets_with_a_warning() {
+        let loaded = load(&[]).unwrap();
+        let c = &loaded.config;
+        assert_eq!(c.environment, Environment::Development);
+        assert_eq!(c.port, 3000);
+        assert_eq!(c.log_level, "debug");
+        assert_eq!(c.bcrypt_salt_rounds, 10);
+        assert_eq!(
+            c.allowed_origins,
+            vec!["http://localhost:3000", "http://localhost:5173"]
+        );
+        assert_ne!(
+            c.jwt_secret.expose_secret(),
+            c.jwt_refresh_secret.expose_secret()
+        );
+        assert!(c.jwt_secret.expose_secret().len() >= MIN_SECRET_LEN);
+        assert_eq!(loaded.warnings.len(), 2);
+    }
+
+    #[test]
+    fn a_complete_production_configuration_gets_the_strict_defaults() {
+        let c = load(&production()).unwrap().config;
+        assert_eq!(c.log_level, "info");
+        assert_eq!(c.bcrypt_salt_rounds, 12);
+        assert_eq!(c.rate_limit_max_requests, 100);
+        assert_eq!(c.auth_rate_limit_max, 5);
+        assert_eq!(c.rate_limit_window, Duration::from_millis(900_000));
+        assert_eq!(c.database_pool_max, 10);
+        assert_eq!(c.database_pool_timeout, Duration::from_secs(20));
+        assert_eq!(c.shutdown_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn app_env_is_an_alias_of_node_env() {
+        let mut vars = production();
+        vars[0] = ("APP_ENV", "production");
+        assert_eq!(
+            load(&vars).unwrap().config.environment,
+            Environment::Production
+        );
+    }
+
+    #[test]
+    fn production_lists_every_problem_at_once() {
+        let errors = load(&[
+            ("NODE_ENV", "production"),
+            ("JWT_SECRET", "short"),
+            ("JWT_REFRESH_SECRET", "short"),
+            ("ALLOWED_ORIGINS", "*"),
+            ("BCRYPT_SALT_ROUNDS", "8"),
+            ("PORT", "eighty"),
+        ])
+        .unwrap_err()
+        .0;
+        let has = |prefix: &str| errors.iter().any(|e| e.starts_with(prefix));
+        assert!(has("DATABASE_URL"), "{errors:?}");
+        assert!(has("JWT_SECRET:"), "{errors:?}");
+        assert!(has("JWT_REFRESH_SECRET:"), "{errors:?}");
+        assert!(
+            has("JWT_SECRET and JWT_REFRESH_SECRET must differ"),
+            "{errors:?}"
+        );
+        assert!(has("ALLOWED_ORIGINS"), "{errors:?}");
+        assert!(has("BCRYPT_SALT_ROUNDS"), "{errors:?}");
+        assert!(has("PORT"), "{errors:?}");
+    }
+
+    #[test]
+    fn placeholder_secrets_are_refused_in_production() {
+        let mut vars = production();
+        vars[2] = (
+            "JWT_SECRET",
+            "your-cryptographically-secure-secret-64-chars-minimum-aaaaaaaaaaaaaaaaa",
+        );
+        let errors = load(&vars).unwrap_err().0;
+        assert!(
+            errors.iter().any(|e| e.contains("placeholder")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn missing_secrets_and_origins_are_refused_in_staging_too() {
+        let errors = load(&[
+            ("NODE_ENV", "staging"),
+            ("DATABASE_URL", "postgres://a@b/c"),
+        ])
+        .unwrap_err()
+        .0;
+        assert_eq!(errors.len(), 3, "{errors:?}");
+    }
+
+    #[test]
+    fn error_messages_never_contain_secret_values() {
+        let secret = "tooshortbutsecret";
+        let mut vars = production();
+        vars[2] = ("JWT_SECRET", secret);
+        vars[1] = ("DATABASE_URL", "mysql://user:hunter2@db/x");
+        let text = load(&vars).unwrap_err().to_string();
+        assert!(!text.contains(secret));
+        assert!(!text.contains("hunter2"));
+        assert!(text.contains("invalid DATABASE_URL"));
+    }
+
+    #[test]
+    fn unparsable_numbers_are_errors_even_in_development() {
+        let errors = load(&[
+            ("DATABASE_POOL_MAX", "ten"),
+            ("MONITORING_ENABLED", "maybe"),
+        ])
+        .unwrap_err()
+        .0;
+        assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+
+    #[test]
+    fn origins_must_be_bare_origins() {
+        let errors = load(&[(
+            "ALLOWED_ORIGINS",
+            "https://ok.example,https://bad.example/path,ftp://x",
+        )])
+        .unwrap_err()
+        .0;
+        assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+
+    #[test]
+    fn trusted_proxies_accept_addresses_and_ranges() {
+        let c = load(&[("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1")])
+            .unwrap()
+            .config;
+        assert_eq!(c.trusted_proxies.len(), 3);
+        assert!(load(&[("TRUSTED_PROXIES", "not-an-ip")]).is_err());
+    }
+
+    #[test]
+    fn debug_output_and_redacted_lines_hide_secrets_and_passwords() {
+        let c = load(&production()).unwrap().config;
+        let debug = format!("{c:?}");
+        assert!(
+            !debug.contains(GOOD_SECRET)
+                && !debug.contains(OTHER_SECRET)
+                && !debug.contains(":pw@")
+        );
+        let lines = c.redacted_lines().join("\n");
+        assert!(!lines.contains(GOOD_SECRET) && !lines.contains(OTHER_SECRET));
+        assert!(lines.contains("DATABASE_URL=postgres://app:***@db:5432/equoria"));
+    }
+}

@@ -1,0 +1,85 @@
+//! `equoria serve`: builds the pool and the app, binds, and shuts down
+//! gracefully on SIGTERM or SIGINT.
+
+use std::sync::Arc;
+
+use actix_web::HttpServer;
+use anyhow::Context;
+use equoria_http::{AppState, HttpSettings};
+use equoria_persistence::{PoolSettings, build_pool};
+
+use crate::config::{Config, Loaded};
+use crate::logging;
+
+/// Serves until a termination signal, then stops accepting connections,
+/// lets in-flight requests finish (up to SHUTDOWN_TIMEOUT_SECS), closes the
+/// pool and returns (exit 0).
+pub fn run(loaded: Loaded) -> anyhow::Result<()> {
+    let Loaded { config, warnings } = loaded;
+    logging::init(&config);
+    for warning in &warnings {
+        tracing::warn!("{warning}");
+    }
+    actix_web::rt::System::new().block_on(serve(config))
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let pool = build_pool(&pool_settings(&config)).context("building the database pool")?;
+    let state = AppState::new(http_settings(&config), Arc::new(pool.clone()));
+
+    let server = HttpServer::new(move || equoria_http::build(state.clone()))
+        .shutdown_timeout(config.shutdown_timeout.as_secs())
+        .shutdown_signal(termination_signal())
+        .bind((config.host.as_str(), config.port))
+        .with_context(|| format!("binding {}:{}", config.host, config.port))?;
+    for addr in server.addrs() {
+        tracing::info!(
+            address = %addr,
+            environment = config.environment.as_str(),
+            version = equoria_http::routes::ops::VERSION,
+            "equoria listening"
+        );
+    }
+    server.run().await.context("running the HTTP server")?;
+    pool.close();
+    tracing::info!("equoria stopped");
+    Ok(())
+}
+
+/// Resolves on the first SIGTERM or SIGINT; either starts a graceful stop.
+async fn termination_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot install signal handlers; falling back to Ctrl-C only");
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    };
+    let name = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    };
+    tracing::info!(signal = name, "shutting down: draining in-flight requests");
+}
+
+fn pool_settings(config: &Config) -> PoolSettings {
+    let mut settings = PoolSettings::new(config.database_url.clone());
+    settings.max_size = config.database_pool_max;
+    settings.wait_timeout = config.database_pool_timeout;
+    settings.create_timeout = config
+        .database_pool_timeout
+        .min(std::time::Duration::from_secs(5));
+    settings
+}
+
+fn http_settings(config: &Config) -> HttpSettings {
+    HttpSettings {
+        environment: config.environment.as_str().to_owned(),
+        hsts: config.environment.is_strict(),
+        allowed_origins: config.allowed_origins.clone(),
+        max_body_bytes: equoria_http::settings::DEFAULT_MAX_BODY_BYTES,
+        health_timeout: std::time::Duration::from_secs(2),
+    }
+}

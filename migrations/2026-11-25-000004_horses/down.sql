@@ -1,0 +1,14 @@
+DROP INDEX idx_horse_xp_events_horse_created;
+DROP TABLE horse_xp_events;
+DROP INDEX idx_training_sessions_user;
+DROP INDEX idx_training_sessions_horse_trained;
+DROP TABLE training_sessions;
+DROP TRIGGER discipline_scores_set_updated_at ON discipline_scores;
+DROP TABLE discipline_scores;
+DROP TRIGGER horses_set_updated_at ON horses;
+DROP INDEX idx_horses_earnings;
+DROP INDEX idx_horses_owner_created;
+DROP INDEX idx_horses_training;
+DROP INDEX idx_horses_breed;
+DROP INDEX idx_horses_owner;
+DROP TABLE horses;

@@ -1,0 +1,15 @@
+DROP INDEX idx_results_user_created;
+DROP INDEX idx_results_recent_winners;
+DROP INDEX idx_results_wins;
+DROP INDEX idx_results_show;
+DROP INDEX idx_results_horse;
+DROP TABLE competition_results;
+DROP TRIGGER horses_forbid_deleting_entered_horse ON horses;
+DROP FUNCTION equoria_forbid_deleting_entered_horse();
+DROP INDEX idx_show_entries_user;
+DROP INDEX idx_show_entries_horse;
+DROP TABLE show_entries;
+DROP INDEX idx_shows_completed;
+DROP INDEX idx_shows_listing;
+DROP INDEX idx_shows_status_runs;
+DROP TABLE shows;
