@@ -1,9 +1,14 @@
 //! Use cases and the ports they need.
 //!
 //! Inputs are already-parsed domain types; outputs are domain types or plain
-//! read models. Nothing here knows about HTTP or SQL.
+//! read models. Nothing here knows about HTTP or SQL: storage, hashing,
+//! tokens and the clock are traits implemented by the adapters and wired by
+//! the server binary.
 
+pub mod accounts;
+pub mod clock;
 pub mod health;
+pub mod paging;
 
 mod error;
 

@@ -9,16 +9,19 @@
 //! Modules follow the game rules (`game-rules.md`): [`stats`], [`discipline`], [`breed`],
 //! [`money`], [`progression`], [`horse`], [`training`] and [`competition`].
 
+pub mod account;
 pub mod breed;
 pub mod competition;
 pub mod discipline;
 pub mod horse;
+pub mod ids;
 pub mod money;
 pub mod progression;
 pub mod stats;
 pub mod training;
 
 pub use discipline::{Discipline, DisciplineScore};
+pub use ids::{BreedId, HorseId, ShowId, UserId};
 pub use money::Money;
 pub use progression::Level;
 pub use stats::{Stat, StatGain, StatValue, Stats};

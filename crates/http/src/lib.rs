@@ -5,10 +5,13 @@
 //! and the in-process tests serve exactly the same stack.
 
 pub mod app;
+pub mod dto;
 pub mod error;
+pub mod extract;
 pub mod middleware;
 pub mod openapi;
 pub mod routes;
+pub mod security;
 pub mod settings;
 pub mod state;
 

@@ -3,16 +3,21 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use equoria_application::accounts::Accounts;
 use equoria_application::health::DatabaseProbe;
 
 use crate::HttpSettings;
+use crate::security::rate_limit::RateLimits;
 
-/// Everything a handler may need. Built once in the server binary; each
-/// worker gets a clone (all fields are `Arc`s or `Copy`).
+/// Everything a handler may need. Built once in the server binary (the
+/// rate limiters included, so all workers share one set of buckets); each
+/// worker gets a clone.
 #[derive(Clone)]
 pub struct AppState {
     pub settings: Arc<HttpSettings>,
     pub database: Arc<dyn DatabaseProbe>,
+    pub accounts: Arc<Accounts>,
+    pub limits: RateLimits,
     pub started_at: Instant,
 }
 
@@ -26,10 +31,17 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    pub fn new(settings: HttpSettings, database: Arc<dyn DatabaseProbe>) -> Self {
+    pub fn new(
+        settings: HttpSettings,
+        database: Arc<dyn DatabaseProbe>,
+        accounts: Arc<Accounts>,
+        limits: RateLimits,
+    ) -> Self {
         Self {
             settings: Arc::new(settings),
             database,
+            accounts,
+            limits,
             started_at: Instant::now(),
         }
     }

@@ -4,8 +4,10 @@
 //! Row structs and the Diesel schema never leave this crate; everything that
 //! crosses the boundary is a domain or application type.
 
+pub mod accounts;
 pub mod error;
 pub mod health;
+pub mod ledger;
 pub mod migrations;
 pub mod pool;
 pub mod schema;

@@ -169,7 +169,9 @@ impl Config {
 
         let jwt_secret = p.jwt_secret("JWT_SECRET", strict);
         let jwt_refresh_secret = p.jwt_secret("JWT_REFRESH_SECRET", strict);
-        if jwt_secret.expose_secret() == jwt_refresh_secret.expose_secret() {
+        if !jwt_secret.expose_secret().is_empty()
+            && jwt_secret.expose_secret() == jwt_refresh_secret.expose_secret()
+        {
             p.errors.push(
                 "JWT_SECRET and JWT_REFRESH_SECRET must differ, so a refresh token can never pass as an access token"
                     .to_owned(),

@@ -5,8 +5,15 @@ use std::sync::Arc;
 
 use actix_web::HttpServer;
 use anyhow::Context;
+use equoria_application::accounts::Accounts;
+use equoria_application::clock::SystemClock;
+use equoria_http::security::jwt::Jwt;
+use equoria_http::security::password::Bcrypt;
+use equoria_http::security::rate_limit::{ClientIp, RateLimits, limiter};
 use equoria_http::{AppState, HttpSettings};
+use equoria_persistence::DbPool;
 use equoria_persistence::{PoolSettings, build_pool};
+use secrecy::ExposeSecret;
 
 use crate::config::{Config, Loaded};
 use crate::logging;
@@ -25,7 +32,8 @@ pub fn run(loaded: Loaded) -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let pool = build_pool(&pool_settings(&config)).context("building the database pool")?;
-    let state = AppState::new(http_settings(&config), Arc::new(pool.clone()));
+    let state = app_state(&config, &pool)?;
+    let eviction = actix_web::rt::spawn(evict_idle_rate_limit_keys(state.limits.clone()));
 
     let server = HttpServer::new(move || equoria_http::build(state.clone()))
         .shutdown_timeout(config.shutdown_timeout.as_secs())
@@ -41,6 +49,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     server.run().await.context("running the HTTP server")?;
+    eviction.abort();
     pool.close();
     tracing::info!("equoria stopped");
     Ok(())
@@ -81,5 +90,51 @@ fn http_settings(config: &Config) -> HttpSettings {
         allowed_origins: config.allowed_origins.clone(),
         max_body_bytes: equoria_http::settings::DEFAULT_MAX_BODY_BYTES,
         health_timeout: std::time::Duration::from_secs(2),
+    }
+}
+
+/// Wires the adapters to the ports. Everything here is built once and
+/// shared by all workers (the rate limiters above all: one set of buckets).
+pub fn app_state(config: &Config, pool: &DbPool) -> anyhow::Result<AppState> {
+    let hasher = Bcrypt::new(config.bcrypt_salt_rounds).map_err(anyhow::Error::msg)?;
+    let tokens = Jwt::new(
+        config.jwt_secret.expose_secret().as_bytes(),
+        config.jwt_refresh_secret.expose_secret().as_bytes(),
+    );
+    let accounts = Accounts::new(
+        Arc::new(pool.clone()),
+        Arc::new(hasher),
+        Arc::new(tokens),
+        Arc::new(SystemClock),
+    );
+    let client_ip = ClientIp::new(config.trusted_proxies.clone());
+    let limits = RateLimits {
+        general: limiter(
+            config.rate_limit_window,
+            config.rate_limit_max_requests,
+            client_ip.clone(),
+        )
+        .map_err(anyhow::Error::msg)?,
+        auth: limiter(
+            config.rate_limit_window,
+            config.auth_rate_limit_max,
+            client_ip,
+        )
+        .map_err(anyhow::Error::msg)?,
+    };
+    Ok(AppState::new(
+        http_settings(config),
+        Arc::new(pool.clone()),
+        Arc::new(accounts),
+        limits,
+    ))
+}
+
+/// Drops rate-limit buckets of clients that have gone quiet, every minute.
+async fn evict_idle_rate_limit_keys(limits: RateLimits) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        limits.evict_idle();
     }
 }

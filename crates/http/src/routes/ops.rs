@@ -119,7 +119,11 @@ pub struct ApiIndexResponse {
 
 /// The resources this build serves, listed on `/api`. A resource is added
 /// here in the same change that registers its routes.
-pub const RESOURCES: &[(&str, &str)] = &[("openapi", "/api/openapi.json")];
+pub const RESOURCES: &[(&str, &str)] = &[
+    ("openapi", "/api/openapi.json"),
+    ("auth", "/api/auth"),
+    ("users", "/api/users"),
+];
 
 /// API index: name, version and links.
 #[utoipa::path(get, path = "/api", tag = "operations",

@@ -4,28 +4,81 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use actix_http::Request;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
-use actix_web::test;
+use actix_web::test::{self, TestRequest};
+use equoria_application::accounts::Accounts;
+use equoria_application::clock::SystemClock;
+use equoria_http::security::jwt::Jwt;
+use equoria_http::security::password::Bcrypt;
+use equoria_http::security::rate_limit::{ClientIp, RateLimits, limiter};
 use equoria_http::{AppState, HttpSettings};
 use equoria_persistence::{PoolSettings, build_pool};
 use equoria_test_support::TestDatabase;
 use secrecy::SecretString;
+use serde_json::{Value, json};
 
-/// The application wired to `db`, with test settings.
-pub fn state_for(url: &str, settings: HttpSettings) -> AppState {
+pub const ACCESS_SECRET: &[u8] =
+    b"test-access-secret-0123456789abcdef0123456789abcdef0123456789abcd";
+pub const REFRESH_SECRET: &[u8] =
+    b"test-refresh-secret-0123456789abcdef0123456789abcdef0123456789ab";
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Knobs a test may turn.
+#[derive(Clone)]
+pub struct Options {
+    pub settings: HttpSettings,
+    pub general_limit: u32,
+    pub auth_limit: u32,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            settings: HttpSettings::for_tests(),
+            general_limit: 10_000,
+            auth_limit: 10_000,
+            trusted_proxies: vec![],
+        }
+    }
+}
+
+/// The application wired to `url`: bcrypt at the minimum cost (fast
+/// tests), fixed JWT secrets, limits from `options`.
+pub fn state_with(url: &str, options: Options) -> AppState {
     let pool = build_pool(&PoolSettings::new(SecretString::from(url.to_owned()))).unwrap();
-    AppState::new(settings, Arc::new(pool))
+    let accounts = Accounts::new(
+        Arc::new(pool.clone()),
+        Arc::new(Bcrypt::new(4).unwrap()),
+        Arc::new(Jwt::new(ACCESS_SECRET, REFRESH_SECRET)),
+        Arc::new(SystemClock),
+    );
+    let window = Duration::from_secs(900);
+    let ip = ClientIp::new(options.trusted_proxies);
+    let limits = RateLimits {
+        general: limiter(window, options.general_limit, ip.clone()).unwrap(),
+        auth: limiter(window, options.auth_limit, ip).unwrap(),
+    };
+    AppState::new(options.settings, Arc::new(pool), Arc::new(accounts), limits)
+}
+
+pub fn state_for(url: &str, settings: HttpSettings) -> AppState {
+    state_with(
+        url,
+        Options {
+            settings,
+            ..Options::default()
+        },
+    )
 }
 
 pub async fn app(
     db: &TestDatabase,
-) -> impl Service<
-    actix_http::Request,
-    Response = ServiceResponse<impl MessageBody>,
-    Error = actix_web::Error,
-> {
+) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
     test::init_service(equoria_http::build(state_for(
         db.url(),
         HttpSettings::for_tests(),
@@ -33,7 +86,82 @@ pub async fn app(
     .await
 }
 
-pub async fn json_body(res: ServiceResponse<impl MessageBody>) -> serde_json::Value {
+pub async fn app_with(
+    db: &TestDatabase,
+    options: Options,
+) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
+    test::init_service(equoria_http::build(state_with(db.url(), options))).await
+}
+
+pub async fn json_body(res: ServiceResponse<impl MessageBody>) -> Value {
     let bytes = test::read_body(res).await;
     serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("body is not JSON ({e}): {bytes:?}"))
+}
+
+/// Sends a request and returns status and JSON body (Null for empty bodies).
+pub async fn send<S, B>(app: &S, req: TestRequest) -> (u16, Value)
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let res = test::call_service(app, req.to_request()).await;
+    let status = res.status().as_u16();
+    let bytes = test::read_body(res).await;
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+    };
+    (status, body)
+}
+
+pub fn post_json(uri: &str, body: Value) -> TestRequest {
+    TestRequest::post().uri(uri).set_json(body)
+}
+
+pub fn with_token(req: TestRequest, token: &str) -> TestRequest {
+    req.insert_header(("authorization", format!("Bearer {token}")))
+}
+
+/// A registered player's tokens and id.
+#[derive(Debug, Clone)]
+pub struct Player {
+    pub id: i64,
+    pub access: String,
+    pub refresh: String,
+}
+
+pub async fn register<S, B>(app: &S, username: &str) -> Player
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let (status, body) = send(
+        app,
+        post_json(
+            "/api/auth/register",
+            json!({"email": format!("{username}@example.com"), "username": username, "password": PASSWORD}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    Player {
+        id: body["data"]["user"]["id"].as_i64().unwrap(),
+        access: body["data"]["accessToken"].as_str().unwrap().to_owned(),
+        refresh: body["data"]["refreshToken"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// Makes a player an admin directly in the database (there is no API to
+/// become one without an admin) and logs in again for a fresh token.
+pub async fn make_admin(db: &TestDatabase, player: &Player) {
+    use diesel_async::RunQueryDsl;
+    let mut conn = db.connect().await;
+    diesel::sql_query(format!(
+        "UPDATE users SET role = 'admin' WHERE id = {}",
+        player.id
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
 }

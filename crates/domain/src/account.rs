@@ -1,0 +1,236 @@
+//! Account values: email, username, password and role.
+
+use std::fmt;
+use std::str::FromStr;
+
+use thiserror::Error;
+
+/// An email address, stored lower-case. Checked loosely (one `@`, a dot in
+/// the domain, no spaces, at most 254 bytes): delivery is the real test.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("must be an email address such as player@example.com (at most 254 characters)")]
+pub struct EmailError;
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, EmailError> {
+        let email = raw.trim().to_lowercase();
+        let (local, domain) = email.split_once('@').ok_or(EmailError)?;
+        let valid = !local.is_empty()
+            && email.len() <= 254
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+        if valid {
+            Ok(Self(email))
+        } else {
+            Err(EmailError)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A public player name: 3-30 characters of `[A-Za-z0-9_]`. Unique without
+/// regard to case (enforced by the database).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Username(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("must be 3-30 characters of letters, digits and underscores")]
+pub struct UsernameError;
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self, UsernameError> {
+        let valid = (3..=30).contains(&raw.len())
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if valid {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(UsernameError)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A plain-text password on its way to the hasher: 12-72 bytes (bcrypt
+/// ignores anything past 72 bytes, so longer ones are refused rather than
+/// silently truncated). `Debug` never shows it and there is no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+/// Byte bounds of a password.
+pub const PASSWORD_MIN_BYTES: usize = 12;
+pub const PASSWORD_MAX_BYTES: usize = 72;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PasswordError {
+    #[error("must be at least 12 bytes long")]
+    TooShort,
+    #[error("must be at most 72 bytes long (longer passwords would be truncated by bcrypt)")]
+    TooLong,
+}
+
+impl Password {
+    pub fn parse(raw: &str) -> Result<Self, PasswordError> {
+        match raw.len() {
+            n if n < PASSWORD_MIN_BYTES => Err(PasswordError::TooShort),
+            n if n > PASSWORD_MAX_BYTES => Err(PasswordError::TooLong),
+            _ => Ok(Self(raw.to_owned())),
+        }
+    }
+
+    /// A candidate for verification only (login, current password): any
+    /// length is accepted because it is compared, never stored; a too-long
+    /// candidate simply fails to match.
+    pub fn candidate(raw: &str) -> Self {
+        Self(raw.to_owned())
+    }
+
+    /// The password's bytes, for the hasher.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password([REDACTED])")
+    }
+}
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    User,
+    Moderator,
+    Admin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("must be one of user, moderator, admin")]
+pub struct RoleError;
+
+impl Role {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Moderator => "moderator",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = RoleError;
+
+    fn from_str(s: &str) -> Result<Self, RoleError> {
+        match s {
+            "user" => Ok(Self::User),
+            "moderator" => Ok(Self::Moderator),
+            "admin" => Ok(Self::Admin),
+            _ => Err(RoleError),
+        }
+    }
+}
+
+/// Optional profile text (first name, last name, bio): trimmed, no control
+/// characters except newlines in the bio, bounded length.
+pub fn parse_profile_text(
+    raw: &str,
+    max_chars: usize,
+    multiline: bool,
+) -> Result<String, ProfileTextError> {
+    let text = raw.trim();
+    if text.chars().count() > max_chars {
+        return Err(ProfileTextError::TooLong { max_chars });
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !(multiline && c == '\n'))
+    {
+        return Err(ProfileTextError::ControlCharacter);
+    }
+    Ok(text.to_owned())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ProfileTextError {
+    #[error("must be at most {max_chars} characters")]
+    TooLong { max_chars: usize },
+    #[error("must not contain control characters")]
+    ControlCharacter,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(
+            Email::parse("  Rider@Example.COM ").unwrap().as_str(),
+            "rider@example.com"
+        );
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for bad in [
+            "",
+            "no-at.example",
+            "a@b",
+            "a@@b.c",
+            "a b@c.d",
+            "@x.y",
+            "a@.x",
+            "a@x.",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn usernames_are_3_to_30_word_characters() {
+        assert!(Username::parse("ab").is_err());
+        assert!(Username::parse("abc").is_ok());
+        assert!(Username::parse(&"a".repeat(30)).is_ok());
+        assert!(Username::parse(&"a".repeat(31)).is_err());
+        assert!(Username::parse("bad-name").is_err());
+        assert!(Username::parse("rider_01").is_ok());
+    }
+
+    #[test]
+    fn passwords_are_12_to_72_bytes_and_never_shown() {
+        assert_eq!(Password::parse("short"), Err(PasswordError::TooShort));
+        assert!(Password::parse(&"p".repeat(12)).is_ok());
+        assert!(Password::parse(&"p".repeat(72)).is_ok());
+        assert_eq!(
+            Password::parse(&"p".repeat(73)),
+            Err(PasswordError::TooLong)
+        );
+        // 24 three-byte characters are 72 bytes; one more is too long.
+        assert!(Password::parse(&"€".repeat(24)).is_ok());
+        assert!(Password::parse(&"€".repeat(25)).is_err());
+        let debug = format!("{:?}", Password::parse("correct horse battery").unwrap());
+        assert!(!debug.contains("horse"));
+    }
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in [Role::User, Role::Moderator, Role::Admin] {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
+        }
+        assert!("root".parse::<Role>().is_err());
+    }
+}

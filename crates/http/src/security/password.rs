@@ -1,0 +1,54 @@
+//! bcrypt, always on the blocking pool: a hash costs ~50-200 ms of CPU and
+//! would stall every connection of an async worker.
+
+use async_trait::async_trait;
+use equoria_application::accounts::PasswordHasher;
+use equoria_domain::account::Password;
+
+/// bcrypt with a fixed cost, and a dummy hash of that cost so that a login
+/// for an unknown email takes as long as one for a known email.
+#[derive(Clone)]
+pub struct Bcrypt {
+    cost: u32,
+    dummy_hash: String,
+}
+
+impl std::fmt::Debug for Bcrypt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bcrypt")
+            .field("cost", &self.cost)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Bcrypt {
+    /// Computes the dummy hash (one bcrypt run at start-up).
+    pub fn new(cost: u32) -> Result<Self, String> {
+        let filler: [u8; 16] = rand::random();
+        let dummy_hash =
+            bcrypt::hash(filler, cost).map_err(|e| format!("bcrypt cost {cost}: {e}"))?;
+        Ok(Self { cost, dummy_hash })
+    }
+}
+
+#[async_trait]
+impl PasswordHasher for Bcrypt {
+    async fn hash(&self, password: Password) -> Result<String, String> {
+        let cost = self.cost;
+        tokio::task::spawn_blocking(move || bcrypt::hash(password.expose(), cost))
+            .await
+            .map_err(|e| format!("hashing task failed: {e}"))?
+            .map_err(|e| format!("bcrypt: {e}"))
+    }
+
+    async fn verify(&self, password: Password, hash: Option<String>) -> bool {
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
+        let matched = tokio::task::spawn_blocking(move || {
+            bcrypt::verify(password.expose(), &hash).unwrap_or(false)
+        })
+        .await
+        .unwrap_or(false);
+        known && matched
+    }
+}

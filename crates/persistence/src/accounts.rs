@@ -1,0 +1,502 @@
+//! [`AccountStore`] on PostgreSQL.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use equoria_application::StoreError;
+use equoria_application::accounts::*;
+use equoria_application::paging::{Page, Paged};
+use equoria_domain::account::{Email, Role};
+use equoria_domain::{Money, Stat, UserId};
+use uuid::Uuid;
+
+use crate::DbPool;
+use crate::error::from_diesel;
+use crate::ledger::{MoneyError, move_money};
+use crate::schema::{breeds, horses, ledger_entries, refresh_tokens, user_xp_events, users};
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+struct UserRow {
+    id: i64,
+    email: String,
+    username: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    bio: Option<String>,
+    role: String,
+    money: i64,
+    xp: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl UserRow {
+    fn into_profile(self) -> Result<UserProfile, StoreError> {
+        Ok(UserProfile {
+            id: UserId::new(self.id),
+            role: parse_role(&self.role)?,
+            email: self.email,
+            username: self.username,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            bio: self.bio,
+            money: self.money,
+            xp: self.xp,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+fn parse_role(raw: &str) -> Result<Role, StoreError> {
+    raw.parse()
+        .map_err(|_| StoreError::Other(format!("unknown role `{raw}` in users")))
+}
+
+/// Errors inside the registration transaction.
+#[derive(Debug)]
+enum RegisterTxError {
+    Db(DieselError),
+    Money(MoneyError),
+    MissingBreed,
+}
+
+impl From<DieselError> for RegisterTxError {
+    fn from(e: DieselError) -> Self {
+        Self::Db(e)
+    }
+}
+
+fn paged<T>(items: Vec<T>, total: i64, page: Page) -> Paged<T> {
+    Paged { items, total, page }
+}
+
+#[async_trait]
+impl AccountStore for DbPool {
+    async fn create_account(
+        &self,
+        account: NewAccount,
+        grant: Money,
+        starter: StarterHorse,
+    ) -> Result<UserProfile, CreateAccountError> {
+        let mut conn = self.get().await?;
+        let result = conn
+            .transaction::<_, RegisterTxError, _>(async move |conn| {
+                let user_id: i64 = diesel::insert_into(users::table)
+                    .values((
+                        users::email.eq(account.email.as_str()),
+                        users::username.eq(account.username.as_str()),
+                        users::password_hash.eq(&account.password_hash),
+                        users::first_name.eq(&account.first_name),
+                        users::last_name.eq(&account.last_name),
+                    ))
+                    .returning(users::id)
+                    .get_result(conn)
+                    .await?;
+                move_money(
+                    conn,
+                    user_id,
+                    grant.coins(),
+                    "registration_grant",
+                    None,
+                    true,
+                )
+                .await
+                .map_err(RegisterTxError::Money)?;
+                let breed_id: i32 = breeds::table
+                    .filter(breeds::name.eq(starter.breed))
+                    .select(breeds::id)
+                    .first(conn)
+                    .await
+                    .optional()?
+                    .ok_or(RegisterTxError::MissingBreed)?;
+                let s = |stat: Stat| i16::from(starter.stats.get(stat).get());
+                diesel::insert_into(horses::table)
+                    .values((
+                        horses::owner_id.eq(user_id),
+                        horses::breed_id.eq(breed_id),
+                        horses::name.eq(starter.name.as_str()),
+                        horses::sex.eq(starter.sex.as_str()),
+                        horses::date_of_birth.eq(starter.date_of_birth),
+                        horses::speed.eq(s(Stat::Speed)),
+                        horses::stamina.eq(s(Stat::Stamina)),
+                        horses::agility.eq(s(Stat::Agility)),
+                        horses::balance.eq(s(Stat::Balance)),
+                        horses::precision.eq(s(Stat::Precision)),
+                        horses::intelligence.eq(s(Stat::Intelligence)),
+                        horses::boldness.eq(s(Stat::Boldness)),
+                        horses::flexibility.eq(s(Stat::Flexibility)),
+                        horses::obedience.eq(s(Stat::Obedience)),
+                        horses::focus.eq(s(Stat::Focus)),
+                        horses::strength.eq(s(Stat::Strength)),
+                        horses::endurance.eq(s(Stat::Endurance)),
+                    ))
+                    .execute(conn)
+                    .await?;
+                let row: UserRow = users::table
+                    .find(user_id)
+                    .select(UserRow::as_select())
+                    .first(conn)
+                    .await?;
+                Ok(row)
+            })
+            .await;
+        match result {
+            Ok(row) => Ok(row.into_profile()?),
+            Err(RegisterTxError::Db(DieselError::DatabaseError(
+                DatabaseErrorKind::UniqueViolation,
+                info,
+            ))) => match info.constraint_name() {
+                Some("users_email_key") => Err(CreateAccountError::DuplicateEmail),
+                Some("users_username_lower_key") => Err(CreateAccountError::DuplicateUsername),
+                other => Err(StoreError::Conflict {
+                    constraint: other.unwrap_or_default().to_owned(),
+                }
+                .into()),
+            },
+            Err(RegisterTxError::Db(e)) | Err(RegisterTxError::Money(MoneyError::Database(e))) => {
+                Err(from_diesel(e).into())
+            }
+            Err(RegisterTxError::Money(MoneyError::InsufficientFunds)) => Err(StoreError::Other(
+                "registration grant refused by the balance check".to_owned(),
+            )
+            .into()),
+            Err(RegisterTxError::MissingBreed) => {
+                Err(StoreError::Other("the starter horse's breed is not seeded".to_owned()).into())
+            }
+        }
+    }
+
+    async fn credentials_by_email(&self, email: &Email) -> Result<Option<Credentials>, StoreError> {
+        let mut conn = self.get().await?;
+        let row: Option<(i64, String, String)> = users::table
+            .filter(users::email.eq(email.as_str()))
+            .select((users::id, users::role, users::password_hash))
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
+        row.map(|(id, role, password_hash)| {
+            Ok(Credentials {
+                id: UserId::new(id),
+                role: parse_role(&role)?,
+                password_hash,
+            })
+        })
+        .transpose()
+    }
+
+    async fn credentials_by_id(&self, id: UserId) -> Result<Option<Credentials>, StoreError> {
+        let mut conn = self.get().await?;
+        let row: Option<(i64, String, String)> = users::table
+            .find(id.get())
+            .select((users::id, users::role, users::password_hash))
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
+        row.map(|(id, role, password_hash)| {
+            Ok(Credentials {
+                id: UserId::new(id),
+                role: parse_role(&role)?,
+                password_hash,
+            })
+        })
+        .transpose()
+    }
+
+    async fn profile(&self, id: UserId) -> Result<Option<UserProfile>, StoreError> {
+        let mut conn = self.get().await?;
+        let row: Option<UserRow> = users::table
+            .find(id.get())
+            .select(UserRow::as_select())
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
+        row.map(UserRow::into_profile).transpose()
+    }
+
+    async fn update_profile(
+        &self,
+        id: UserId,
+        patch: ProfilePatch,
+    ) -> Result<Option<UserProfile>, StoreError> {
+        let mut conn = self.get().await?;
+        let clear = |v: Option<String>| v.map(|s| if s.is_empty() { None } else { Some(s) });
+        #[derive(AsChangeset)]
+        #[diesel(table_name = users)]
+        struct Changes {
+            first_name: Option<Option<String>>,
+            last_name: Option<Option<String>>,
+            bio: Option<Option<String>>,
+            updated_at: DateTime<Utc>,
+        }
+        let changes = Changes {
+            first_name: clear(patch.first_name),
+            last_name: clear(patch.last_name),
+            bio: clear(patch.bio),
+            updated_at: Utc::now(),
+        };
+        let row: Option<UserRow> = diesel::update(users::table.find(id.get()))
+            .set(changes)
+            .returning(UserRow::as_returning())
+            .get_result(&mut conn)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
+        row.map(UserRow::into_profile).transpose()
+    }
+
+    async fn change_password(&self, id: UserId, password_hash: String) -> Result<(), StoreError> {
+        let mut conn = self.get().await?;
+        conn.transaction::<_, DieselError, _>(async move |conn| {
+            diesel::update(users::table.find(id.get()))
+                .set(users::password_hash.eq(password_hash))
+                .execute(conn)
+                .await?;
+            diesel::update(refresh_tokens::table)
+                .filter(refresh_tokens::user_id.eq(id.get()))
+                .filter(refresh_tokens::revoked_at.is_null())
+                .set(refresh_tokens::revoked_at.eq(diesel::dsl::now))
+                .execute(conn)
+                .await?;
+            Ok(())
+        })
+        .await
+        .map_err(from_diesel)
+    }
+
+    async fn list_users(&self, page: Page) -> Result<Paged<UserProfile>, StoreError> {
+        let mut conn = self.get().await?;
+        let total: i64 = users::table
+            .count()
+            .get_result(&mut conn)
+            .await
+            .map_err(from_diesel)?;
+        let rows: Vec<UserRow> = users::table
+            .order(users::id.asc())
+            .limit(i64::from(page.limit()))
+            .offset(page.offset())
+            .select(UserRow::as_select())
+            .load(&mut conn)
+            .await
+            .map_err(from_diesel)?;
+        let items = rows
+            .into_iter()
+            .map(UserRow::into_profile)
+            .collect::<Result<_, _>>()?;
+        Ok(paged(items, total, page))
+    }
+
+    async fn set_role(&self, id: UserId, role: Role) -> Result<Option<UserProfile>, StoreError> {
+        let mut conn = self.get().await?;
+        let row: Option<UserRow> = diesel::update(users::table.find(id.get()))
+            .set(users::role.eq(role.as_str()))
+            .returning(UserRow::as_returning())
+            .get_result(&mut conn)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
+        row.map(UserRow::into_profile).transpose()
+    }
+
+    async fn xp_history(&self, id: UserId, page: Page) -> Result<Paged<XpEvent>, StoreError> {
+        let mut conn = self.get().await?;
+        let filter = user_xp_events::user_id.eq(id.get());
+        let total: i64 = user_xp_events::table
+            .filter(filter)
+            .count()
+            .get_result(&mut conn)
+            .await
+            .map_err(from_diesel)?;
+        let rows: Vec<(i64, i32, String, Option<String>, DateTime<Utc>)> = user_xp_events::table
+            .filter(filter)
+            .order(user_xp_events::id.desc())
+            .limit(i64::from(page.limit()))
+            .offset(page.offset())
+            .select((
+                user_xp_events::id,
+                user_xp_events::amount,
+                user_xp_events::reason,
+                user_xp_events::reference,
+                user_xp_events::created_at,
+            ))
+            .load(&mut conn)
+            .await
+            .map_err(from_diesel)?;
+        let items = rows
+            .into_iter()
+            .map(|(id, amount, reason, reference, created_at)| XpEvent {
+                id,
+                amount,
+                reason,
+                reference,
+                created_at,
+            })
+            .collect();
+        Ok(paged(items, total, page))
+    }
+
+    async fn transactions(&self, id: UserId, page: Page) -> Result<Paged<LedgerEntry>, StoreError> {
+        let mut conn = self.get().await?;
+        let filter = ledger_entries::user_id.eq(id.get());
+        let total: i64 = ledger_entries::table
+            .filter(filter)
+            .count()
+            .get_result(&mut conn)
+            .await
+            .map_err(from_diesel)?;
+        let rows: Vec<(i64, i64, String, Option<String>, i64, DateTime<Utc>)> =
+            ledger_entries::table
+                .filter(filter)
+                .order(ledger_entries::id.desc())
+                .limit(i64::from(page.limit()))
+                .offset(page.offset())
+                .select((
+                    ledger_entries::id,
+                    ledger_entries::amount,
+                    ledger_entries::reason,
+                    ledger_entries::reference,
+                    ledger_entries::balance_after,
+                    ledger_entries::created_at,
+                ))
+                .load(&mut conn)
+                .await
+                .map_err(from_diesel)?;
+        let items = rows
+            .into_iter()
+            .map(
+                |(id, amount, reason, reference, balance_after, created_at)| LedgerEntry {
+                    id,
+                    amount,
+                    reason,
+                    reference,
+                    balance_after,
+                    created_at,
+                },
+            )
+            .collect();
+        Ok(paged(items, total, page))
+    }
+
+    async fn store_refresh_token(&self, token: NewRefreshToken) -> Result<(), StoreError> {
+        let mut conn = self.get().await?;
+        insert_refresh_token(&mut conn, &token, None)
+            .await
+            .map_err(from_diesel)
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        presented_hash: &str,
+        next: NewRefreshToken,
+        now: DateTime<Utc>,
+    ) -> Result<Rotation, StoreError> {
+        let mut conn = self.get().await?;
+        let presented_hash = presented_hash.to_owned();
+        conn.transaction::<_, DieselError, _>(async move |conn| {
+            // Single use: only the first UPDATE to find the token live
+            // marks it used; a concurrent one re-checks `used_at` after
+            // the row lock and finds nothing.
+            let claimed: Option<(Uuid, i64, Uuid)> = diesel::update(refresh_tokens::table)
+                .filter(refresh_tokens::token_hash.eq(&presented_hash))
+                .filter(refresh_tokens::used_at.is_null())
+                .filter(refresh_tokens::revoked_at.is_null())
+                .filter(refresh_tokens::expires_at.gt(now))
+                .set(refresh_tokens::used_at.eq(now))
+                .returning((
+                    refresh_tokens::id,
+                    refresh_tokens::user_id,
+                    refresh_tokens::family_id,
+                ))
+                .get_result(conn)
+                .await
+                .optional()?;
+            if let Some((parent_id, user_id, family_id)) = claimed {
+                if user_id != next.user_id.get() || family_id != next.family_id {
+                    return Ok(Rotation::Invalid);
+                }
+                insert_refresh_token(conn, &next, Some(parent_id)).await?;
+                let role: String = users::table
+                    .find(user_id)
+                    .select(users::role)
+                    .first(conn)
+                    .await?;
+                return Ok(Rotation::Rotated {
+                    role: role.parse().unwrap_or(Role::User),
+                });
+            }
+            let known: Option<(Uuid, Option<DateTime<Utc>>)> = refresh_tokens::table
+                .filter(refresh_tokens::token_hash.eq(&presented_hash))
+                .select((refresh_tokens::family_id, refresh_tokens::used_at))
+                .first(conn)
+                .await
+                .optional()?;
+            match known {
+                Some((family_id, Some(_))) => {
+                    revoke_family_by_id(conn, family_id).await?;
+                    Ok(Rotation::Reused)
+                }
+                _ => Ok(Rotation::Invalid),
+            }
+        })
+        .await
+        .map_err(from_diesel)
+    }
+
+    async fn revoke_family(&self, presented_hash: &str) -> Result<bool, StoreError> {
+        let mut conn = self.get().await?;
+        let family: Option<Uuid> = refresh_tokens::table
+            .filter(refresh_tokens::token_hash.eq(presented_hash))
+            .select(refresh_tokens::family_id)
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
+        match family {
+            Some(family_id) => {
+                revoke_family_by_id(&mut conn, family_id)
+                    .await
+                    .map_err(from_diesel)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+}
+
+async fn insert_refresh_token(
+    conn: &mut diesel_async::AsyncPgConnection,
+    token: &NewRefreshToken,
+    parent_id: Option<Uuid>,
+) -> Result<(), DieselError> {
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::id.eq(token.id),
+            refresh_tokens::user_id.eq(token.user_id.get()),
+            refresh_tokens::family_id.eq(token.family_id),
+            refresh_tokens::token_hash.eq(&token.token_hash),
+            refresh_tokens::parent_id.eq(parent_id),
+            refresh_tokens::expires_at.eq(token.expires_at),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+async fn revoke_family_by_id(
+    conn: &mut diesel_async::AsyncPgConnection,
+    family_id: Uuid,
+) -> Result<(), DieselError> {
+    diesel::update(refresh_tokens::table)
+        .filter(refresh_tokens::family_id.eq(family_id))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .set(refresh_tokens::revoked_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,105 @@
+//! Money and XP movements. Each is a single conditional statement plus its
+//! history row, run inside the caller's transaction, so balances can never
+//! go negative and every change is recorded next to it.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::schema::{house_ledger, ledger_entries, user_xp_events, users};
+
+/// Why a balance change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum MoneyError {
+    #[error("insufficient funds")]
+    InsufficientFunds,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// Adds `amount` (negative to debit) to the user's balance, refusing to go
+/// below zero, and writes the ledger entry. With `mirror_to_house`, the
+/// opposite flow is recorded in the house ledger under the same reason
+/// (grants, purchases, fees); prizes are not mirrored because the show's
+/// pool and refund are recorded instead. Returns the new balance.
+pub async fn move_money(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    amount: i64,
+    reason: &str,
+    reference: Option<&str>,
+    mirror_to_house: bool,
+) -> Result<i64, MoneyError> {
+    let balance: Option<i64> = diesel::update(users::table)
+        .filter(users::id.eq(user_id))
+        .filter(users::money.ge(-amount))
+        .set(users::money.eq(users::money + amount))
+        .returning(users::money)
+        .get_result(conn)
+        .await
+        .optional()?;
+    let balance = balance.ok_or(MoneyError::InsufficientFunds)?;
+    diesel::insert_into(ledger_entries::table)
+        .values((
+            ledger_entries::user_id.eq(user_id),
+            ledger_entries::amount.eq(amount),
+            ledger_entries::balance_after.eq(balance),
+            ledger_entries::reason.eq(reason),
+            ledger_entries::reference.eq(reference),
+        ))
+        .execute(conn)
+        .await?;
+    if mirror_to_house {
+        record_house_flow(conn, -amount, reason, reference, Some(user_id)).await?;
+    }
+    Ok(balance)
+}
+
+/// Records money entering (positive) or leaving (negative) the house.
+pub async fn record_house_flow(
+    conn: &mut AsyncPgConnection,
+    amount: i64,
+    reason: &str,
+    reference: Option<&str>,
+    user_id: Option<i64>,
+) -> Result<(), diesel::result::Error> {
+    if amount == 0 {
+        return Ok(());
+    }
+    diesel::insert_into(house_ledger::table)
+        .values((
+            house_ledger::amount.eq(amount),
+            house_ledger::reason.eq(reason),
+            house_ledger::reference.eq(reference),
+            house_ledger::user_id.eq(user_id),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Adds XP to a player and records the event. XP never decreases.
+pub async fn award_user_xp(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    amount: i32,
+    reason: &str,
+    reference: Option<&str>,
+) -> Result<(), diesel::result::Error> {
+    if amount <= 0 {
+        return Ok(());
+    }
+    diesel::update(users::table.find(user_id))
+        .set(users::xp.eq(users::xp + i64::from(amount)))
+        .execute(conn)
+        .await?;
+    diesel::insert_into(user_xp_events::table)
+        .values((
+            user_xp_events::user_id.eq(user_id),
+            user_xp_events::amount.eq(amount),
+            user_xp_events::reason.eq(reason),
+            user_xp_events::reference.eq(reference),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,48 @@
+//! SIGTERM drains in-flight requests and exits 0.
+
+use std::time::Duration;
+
+use equoria_test_support::TestDatabase;
+
+use crate::support::{DbProxy, Server};
+
+#[tokio::test]
+async fn sigterm_lets_slow_in_flight_requests_complete_then_exits_0() {
+    let db = TestDatabase::migrated().await;
+    let proxy = DbProxy::start(db.url()).await;
+    let mut server =
+        Server::start(&proxy.url_for(db.url()), &[("SHUTDOWN_TIMEOUT_SECS", "10")]).await;
+    let client = reqwest::Client::new();
+
+    // Open several pooled connections while the link is fast enough.
+    proxy.set_delay(Duration::from_millis(250));
+    let warm: Vec<_> = (0..4)
+        .map(|_| client.get(server.url("/health")).send())
+        .collect();
+    for res in futures_util::future::join_all(warm).await {
+        assert_eq!(res.unwrap().status().as_u16(), 200);
+    }
+
+    // Now every database round trip takes ~1.2 s: these requests are in
+    // flight when the signal arrives.
+    proxy.set_delay(Duration::from_millis(1200));
+    let in_flight: Vec<_> = (0..3)
+        .map(|_| tokio::spawn(client.get(server.url("/health")).send()))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    server.signal("TERM");
+
+    for handle in in_flight {
+        let res = handle
+            .await
+            .unwrap()
+            .expect("an in-flight request was dropped");
+        assert_eq!(res.status().as_u16(), 200);
+    }
+    let status = server.wait_exit(Duration::from_secs(15)).await;
+    assert_eq!(status.code(), Some(0), "{}", server.log_text());
+
+    // New connections are refused once it has stopped.
+    assert!(reqwest::get(server.url("/ping")).await.is_err());
+    assert!(server.log_text().contains("SIGTERM"));
+}
