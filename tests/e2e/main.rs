@@ -10,3 +10,4 @@ mod config;
 mod health;
 mod lifecycle;
 mod migrations;
+mod seed;

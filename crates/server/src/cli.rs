@@ -23,6 +23,8 @@ pub enum Command {
         #[command(subcommand)]
         action: MigrateAction,
     },
+    /// Create the demo accounts (admin, alice, bob) if missing; not in production.
+    Seed,
     /// Exit 0 if `/health` answers 200, 1 otherwise (for container
     /// HEALTHCHECKs: no curl needed). Probes HOST:PORT by default.
     Healthcheck {

@@ -6,6 +6,7 @@ mod cli;
 mod config;
 mod healthcheck;
 mod logging;
+mod seed;
 mod serve;
 
 use std::process::ExitCode;
@@ -26,6 +27,10 @@ fn main() -> ExitCode {
         Command::Migrate { action } => with_config(|loaded| {
             logging::init(&loaded.config);
             cli::migrate(&loaded.config, action)
+        }),
+        Command::Seed => with_config(|loaded| {
+            logging::init(&loaded.config);
+            seed::run(&loaded.config)
         }),
         Command::Healthcheck { url, timeout_secs } => healthcheck::run(url, timeout_secs),
         Command::Config {

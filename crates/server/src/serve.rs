@@ -73,7 +73,7 @@ async fn termination_signal() {
     tracing::info!(signal = name, "shutting down: draining in-flight requests");
 }
 
-fn pool_settings(config: &Config) -> PoolSettings {
+pub fn pool_settings(config: &Config) -> PoolSettings {
     let mut settings = PoolSettings::new(config.database_url.clone());
     settings.max_size = config.database_pool_max;
     settings.wait_timeout = config.database_pool_timeout;
