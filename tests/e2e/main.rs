@@ -7,6 +7,7 @@
 mod support;
 
 mod config;
+mod db_roles;
 mod health;
 mod lifecycle;
 mod migrations;

@@ -17,23 +17,47 @@ pub struct Response {
 /// `GET path` on 127.0.0.1:`port` with `Connection: close`; `timeout` applies to the connect
 /// and to each read or write.
 pub fn get(port: u16, path: &str, timeout: Duration) -> anyhow::Result<Response> {
+    request(port, "GET", path, &[], None, timeout)
+}
+
+/// `method path` on 127.0.0.1:`port` with `Connection: close`, the extra `headers` and, when
+/// given, a JSON `body`; `timeout` applies to the connect and to each read or write.
+pub fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+    timeout: Duration,
+) -> anyhow::Result<Response> {
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let mut stream = TcpStream::connect_timeout(&address, timeout)
         .with_context(|| format!("connecting to {address}"))?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
-    let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: equoria-xtask\r\n\
-         Accept: application/json\r\nConnection: close\r\n\r\n"
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: equoria-xtask\r\n\
+         Accept: application/json\r\nConnection: close\r\n"
     );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if let Some(body) = body {
+        request.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ));
+    } else {
+        request.push_str("\r\n");
+    }
     stream
         .write_all(request.as_bytes())
-        .with_context(|| format!("sending GET {path}"))?;
+        .with_context(|| format!("sending {method} {path}"))?;
     let mut raw = Vec::new();
     stream
         .read_to_end(&mut raw)
-        .with_context(|| format!("reading the response to GET {path}"))?;
-    parse_response(&raw).with_context(|| format!("parsing the response to GET {path}"))
+        .with_context(|| format!("reading the response to {method} {path}"))?;
+    parse_response(&raw).with_context(|| format!("parsing the response to {method} {path}"))
 }
 
 /// Parses a whole HTTP/1.1 response read until the server closed the connection.

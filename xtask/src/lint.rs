@@ -1,4 +1,7 @@
-//! `cargo xtask lint`: formatting, clippy, and the layer check.
+//! `cargo xtask lint`: formatting, clippy, the layer check, and the deployment kit's validators
+//! (`deploy/check-all.sh`: shellcheck, hadolint, promtool, nginx -t, Kubernetes and workflow
+//! schemas). A validator that is not installed is skipped with a note; set
+//! `EQUORIA_REQUIRE_DEPLOY_TOOLS=1` to make a missing one fail instead.
 
 use anyhow::{Context as _, bail};
 use xshell::cmd;
@@ -45,6 +48,17 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
             say!("layer violation: {violation}");
         }
         failures.push(format!("layer check ({} violations)", violations.len()));
+    }
+
+    say!("validating the deployment kit (deploy/check-all.sh)");
+    let strict = std::env::var("EQUORIA_REQUIRE_DEPLOY_TOOLS").is_ok_and(|v| v == "1");
+    let allow_missing = if strict { "0" } else { "1" };
+    if let Err(error) =
+        ctx.run(cmd!(sh, "bash deploy/check-all.sh").env("ALLOW_MISSING_TOOLS", allow_missing))
+    {
+        ctx.check_interrupted()?;
+        say!("deployment kit validation failed: {error}");
+        failures.push("deployment kit".to_owned());
     }
 
     if !failures.is_empty() {

@@ -5,6 +5,7 @@
 //! clusters are [`equoria_pg_cluster::Cluster`] values, so they are stopped on every way out
 //! (success, error, or a signal passed on to the child we are waiting for).
 
+mod backup_drill;
 mod db;
 mod dev;
 mod http;
@@ -65,6 +66,9 @@ enum Task {
         #[arg(long, value_enum)]
         only: Vec<verify::Step>,
     },
+    /// Backup and restore drill in a throwaway cluster: seed a migrated database, back it up
+    /// with deploy/backup/backup.sh, restore it with restore.sh, compare every table.
+    BackupDrill,
 }
 
 /// What every task needs: the shell, where the workspace and its build output are, and the
@@ -133,6 +137,7 @@ fn main() -> ExitCode {
         Task::Lint => lint::run(&ctx),
         Task::Test { args } => test::run(&ctx, &args),
         Task::Verify { only } => verify::run(&ctx, &only),
+        Task::BackupDrill => backup_drill::run(&ctx),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,7 +8,11 @@
 pub mod accounts;
 pub mod clock;
 pub mod health;
+pub mod horses;
+pub mod leaderboards;
 pub mod paging;
+pub mod shows;
+pub mod training;
 
 mod error;
 

@@ -9,7 +9,7 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, Error, HttpResponse, web};
 
 use crate::middleware::edge::edge;
-use crate::routes::{auth, ops, users};
+use crate::routes::{auth, breeds, horses, leaderboards, ops, shows, training, users};
 use crate::security::rate_limit::RateLimits;
 use crate::{ApiError, AppState};
 
@@ -49,6 +49,7 @@ pub fn build(
 pub fn routes(cfg: &mut web::ServiceConfig, limits: &RateLimits) {
     cfg.service(web::resource("/ping").route(web::get().to(ops::ping)))
         .service(web::resource("/health").route(web::get().to(ops::health)))
+        .service(web::resource("/metrics").route(web::get().to(crate::metrics::metrics_endpoint)))
         .service(
             web::scope("/api")
                 .wrap(Governor::new(&limits.general))
@@ -85,12 +86,88 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: &RateLimits) {
                             web::resource("/me/transactions")
                                 .route(web::get().to(users::my_transactions)),
                         )
+                        .service(
+                            web::resource("/me/results").route(web::get().to(shows::my_results)),
+                        )
+                        .service(
+                            web::resource("/me/dashboard")
+                                .route(web::get().to(shows::my_dashboard)),
+                        )
                         .service(web::resource("/{id}").route(web::get().to(users::get_user)))
                         .service(
                             web::resource("/{id}/role").route(web::patch().to(users::set_role)),
                         ),
-                ),
+                )
+                .configure(horse_routes)
+                .configure(show_routes),
         );
+}
+
+/// Breeds, disciplines, horses and training (issue 4).
+fn horse_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/breeds").route(web::get().to(breeds::list_breeds)))
+        .service(web::resource("/breeds/{id}").route(web::get().to(breeds::get_breed)))
+        .service(web::resource("/disciplines").route(web::get().to(training::disciplines)))
+        .service(
+            web::resource("/horses")
+                .route(web::get().to(horses::list_horses))
+                .route(web::post().to(horses::buy_horse)),
+        )
+        .service(
+            web::resource("/horses/{id}")
+                .route(web::get().to(horses::get_horse))
+                .route(web::patch().to(horses::rename_horse))
+                .route(web::delete().to(horses::delete_horse)),
+        )
+        .service(web::resource("/horses/{id}/xp").route(web::get().to(horses::horse_xp)))
+        .service(
+            web::resource("/horses/{id}/allocate-stat")
+                .route(web::post().to(horses::allocate_stat)),
+        )
+        .service(
+            web::resource("/horses/{id}/xp-history").route(web::get().to(horses::horse_xp_history)),
+        )
+        .service(web::resource("/horses/{id}/results").route(web::get().to(horses::horse_results)))
+        .service(web::resource("/training/train").route(web::post().to(training::train)))
+        .service(web::resource("/training/status/{horseId}").route(web::get().to(training::status)))
+        .service(web::resource("/training/trainable").route(web::get().to(training::trainable)));
+}
+
+/// Shows and leaderboards (issue 5); `/api/users/me/{results,dashboard}` sit with the users.
+fn show_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/shows")
+            .route(web::get().to(shows::list_shows))
+            .route(web::post().to(shows::create_show)),
+    )
+    .service(web::resource("/shows/{id}").route(web::get().to(shows::get_show)))
+    .service(
+        web::resource("/shows/{id}/entries")
+            .route(web::get().to(shows::list_entries))
+            .route(web::post().to(shows::enter_show)),
+    )
+    .service(web::resource("/shows/{id}/run").route(web::post().to(shows::run_show)))
+    .service(web::resource("/shows/{id}/results").route(web::get().to(shows::show_results)))
+    .service(web::resource("/leaderboards").route(web::get().to(leaderboards::index)))
+    .service(
+        web::resource("/leaderboards/players/level")
+            .route(web::get().to(leaderboards::players_by_level)),
+    )
+    .service(
+        web::resource("/leaderboards/players/xp").route(web::get().to(leaderboards::players_by_xp)),
+    )
+    .service(
+        web::resource("/leaderboards/horses/earnings")
+            .route(web::get().to(leaderboards::horses_by_earnings)),
+    )
+    .service(
+        web::resource("/leaderboards/horses/wins")
+            .route(web::get().to(leaderboards::horses_by_wins)),
+    )
+    .service(
+        web::resource("/leaderboards/recent-winners")
+            .route(web::get().to(leaderboards::recent_winners)),
+    );
 }
 
 async fn not_found() -> Result<HttpResponse, ApiError> {

@@ -24,8 +24,13 @@ pub struct FieldError {
 
 /// An error answer: status, stable code, a sentence for humans, optional
 /// structured facts, and (server side only) the cause.
+///
+/// Boxed, so `Result<T, ApiError>` stays one pointer wide on the happy path.
 #[derive(Debug, Clone)]
-pub struct ApiError {
+pub struct ApiError(Box<Inner>);
+
+#[derive(Debug, Clone)]
+struct Inner {
     status: StatusCode,
     code: &'static str,
     message: String,
@@ -37,14 +42,14 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(Inner {
             status,
             code,
             message: message.into(),
             details: None,
             errors: Vec::new(),
             cause: None,
-        }
+        }))
     }
 
     pub fn not_found() -> Self {
@@ -85,7 +90,7 @@ impl ApiError {
             "VALIDATION_FAILED",
             "The request is invalid; see errors for each offending field.",
         );
-        err.errors = errors;
+        err.0.errors = errors;
         err
     }
 
@@ -147,36 +152,36 @@ impl ApiError {
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
-        self.details = Some(details);
+        self.0.details = Some(details);
         self
     }
 
     pub fn with_cause(mut self, cause: impl Into<String>) -> Self {
-        self.cause = Some(cause.into());
+        self.0.cause = Some(cause.into());
         self
     }
 
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     pub fn code(&self) -> &'static str {
-        self.code
+        self.0.code
     }
 
     pub fn cause(&self) -> Option<&str> {
-        self.cause.as_deref()
+        self.0.cause.as_deref()
     }
 
     /// The body clients receive.
     pub fn envelope<'a>(&'a self, request_id: &'a str) -> ErrorEnvelope<'a> {
         ErrorEnvelope {
             success: false,
-            code: self.code,
-            message: &self.message,
+            code: self.0.code,
+            message: &self.0.message,
             request_id,
-            details: self.details.as_ref(),
-            errors: (!self.errors.is_empty()).then_some(&self.errors),
+            details: self.0.details.as_ref(),
+            errors: (!self.0.errors.is_empty()).then_some(&self.0.errors),
         }
     }
 }
@@ -186,22 +191,22 @@ impl std::fmt::Display for ApiError {
         write!(
             f,
             "{} {}: {}",
-            self.status.as_u16(),
-            self.code,
-            self.message
+            self.0.status.as_u16(),
+            self.0.code,
+            self.0.message
         )
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     /// A bare response carrying only the status; the edge middleware finds
     /// this error on it and renders the envelope with the request id.
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::new(self.status)
+        HttpResponse::new(self.0.status)
     }
 }
 

@@ -15,6 +15,9 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Upper bound of the database round trip made by `/health`.
     pub health_timeout: std::time::Duration,
+    /// Serve `/metrics` (the recorder must also be installed, see
+    /// [`crate::metrics::install`]).
+    pub monitoring_enabled: bool,
 }
 
 impl HttpSettings {
@@ -26,6 +29,7 @@ impl HttpSettings {
             allowed_origins: vec!["http://localhost:5173".to_owned()],
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             health_timeout: std::time::Duration::from_secs(2),
+            monitoring_enabled: true,
         }
     }
 }

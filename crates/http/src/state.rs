@@ -5,6 +5,10 @@ use std::time::Instant;
 
 use equoria_application::accounts::Accounts;
 use equoria_application::health::DatabaseProbe;
+use equoria_application::horses::Horses;
+use equoria_application::leaderboards::Leaderboards;
+use equoria_application::shows::Shows;
+use equoria_application::training::Training;
 
 use crate::HttpSettings;
 use crate::security::rate_limit::RateLimits;
@@ -17,6 +21,10 @@ pub struct AppState {
     pub settings: Arc<HttpSettings>,
     pub database: Arc<dyn DatabaseProbe>,
     pub accounts: Arc<Accounts>,
+    pub horses: Arc<Horses>,
+    pub training: Arc<Training>,
+    pub shows: Arc<Shows>,
+    pub leaderboards: Arc<Leaderboards>,
     pub limits: RateLimits,
     pub started_at: Instant,
 }
@@ -31,16 +39,26 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
+    // One argument per port or use-case service, each wired once by the server binary.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         settings: HttpSettings,
         database: Arc<dyn DatabaseProbe>,
         accounts: Arc<Accounts>,
+        horses: Arc<Horses>,
+        training: Arc<Training>,
+        shows: Arc<Shows>,
+        leaderboards: Arc<Leaderboards>,
         limits: RateLimits,
     ) -> Self {
         Self {
             settings: Arc::new(settings),
             database,
             accounts,
+            horses,
+            training,
+            shows,
+            leaderboards,
             limits,
             started_at: Instant::now(),
         }

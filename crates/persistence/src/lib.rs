@@ -7,10 +7,14 @@
 pub mod accounts;
 pub mod error;
 pub mod health;
+pub mod horses;
+pub mod leaderboards;
 pub mod ledger;
 pub mod migrations;
 pub mod pool;
 pub mod schema;
+pub mod shows;
+pub mod training;
 
 pub use error::StoreError;
 pub use pool::{DbPool, PoolSettings, build_pool};

@@ -109,10 +109,8 @@ impl DbPool {
     pub async fn get(&self) -> Result<PooledConnection, StoreError> {
         let started = Instant::now();
         let result = self.pool.get().await;
-        tracing::trace!(
-            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
-            "pool checkout"
-        );
+        metrics::histogram!("db_pool_acquire_duration_seconds")
+            .record(started.elapsed().as_secs_f64());
         result.map_err(from_pool)
     }
 

@@ -112,6 +112,8 @@ diesel::table! {
         training_cooldown_end -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        /// Number of 1st places (== its results with placement 1); raised by the show run.
+        wins -> Int4,
     }
 }
 

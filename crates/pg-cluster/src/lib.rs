@@ -634,8 +634,10 @@ impl Cluster {
         Ok(())
     }
 
-    /// `pg_ctl -D <data> <args>`, as the server user.
-    fn pg_ctl<I, S>(&self, args: I) -> Command
+    /// `pg_ctl -D <data> <args>`, as the server user. Public for outage drills (`stop -m fast`,
+    /// then `restart`, which reuses the options of the last start, port included); the value
+    /// still stops the server on [`Cluster::stop`] or drop if it runs then.
+    pub fn pg_ctl<I, S>(&self, args: I) -> Command
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,

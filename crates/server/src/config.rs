@@ -412,7 +412,7 @@ impl<L: Fn(&str) -> Option<String>> Parser<'_, L> {
             Some(secret) => {
                 let lower = secret.to_ascii_lowercase();
                 let placeholder = PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m))
-                    || secret.chars().all(|c| Some(c) == secret.chars().next());
+                    || secret.chars().all(|c| secret.starts_with(c));
                 let short = secret.chars().count() < MIN_SECRET_LEN;
                 let problem = match (short, placeholder) {
                     (true, _) => Some(format!(

@@ -23,7 +23,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     load_dotenv();
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => with_config(|loaded| serve::run(loaded)),
+        Command::Serve => with_config(serve::run),
         Command::Migrate { action } => with_config(|loaded| {
             logging::init(&loaded.config);
             cli::migrate(&loaded.config, action)

@@ -7,6 +7,11 @@ use actix_web::HttpServer;
 use anyhow::Context;
 use equoria_application::accounts::Accounts;
 use equoria_application::clock::SystemClock;
+use equoria_application::horses::Horses;
+use equoria_application::leaderboards::Leaderboards;
+use equoria_application::shows::Shows;
+use equoria_application::shows::scheduler::{DEFAULT_SCHEDULER_INTERVAL, run_scheduler};
+use equoria_application::training::Training;
 use equoria_http::security::jwt::Jwt;
 use equoria_http::security::password::Bcrypt;
 use equoria_http::security::rate_limit::{ClientIp, RateLimits, limiter};
@@ -31,9 +36,24 @@ pub fn run(loaded: Loaded) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    if config.monitoring_enabled {
+        equoria_http::metrics::install()
+            .map_err(anyhow::Error::msg)
+            .context("installing the metrics recorder")?;
+    }
     let pool = build_pool(&pool_settings(&config)).context("building the database pool")?;
     let state = app_state(&config, &pool)?;
-    let eviction = actix_web::rt::spawn(evict_idle_rate_limit_keys(state.limits.clone()));
+    let housekeeping = actix_web::rt::spawn(housekeeping(state.limits.clone()));
+    // Runs shows whose runs_at has passed. Every replica runs one; each show is claimed in its
+    // run transaction, so exactly one replica runs it.
+    let (stop_scheduler, scheduler_stop) = tokio::sync::oneshot::channel::<()>();
+    let scheduler = actix_web::rt::spawn(run_scheduler(
+        state.shows.as_ref().clone(),
+        SHOW_SCHEDULER_INTERVAL,
+        async move {
+            let _ = scheduler_stop.await;
+        },
+    ));
 
     let server = HttpServer::new(move || equoria_http::build(state.clone()))
         .shutdown_timeout(config.shutdown_timeout.as_secs())
@@ -49,11 +69,23 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     server.run().await.context("running the HTTP server")?;
-    eviction.abort();
+    housekeeping.abort();
+    // Let a show run in progress commit (or roll back) before the pool closes.
+    let _ = stop_scheduler.send(());
+    if tokio::time::timeout(config.shutdown_timeout, scheduler)
+        .await
+        .is_err()
+    {
+        tracing::warn!("show scheduler did not stop in time; its transaction is rolled back");
+    }
     pool.close();
     tracing::info!("equoria stopped");
     Ok(())
 }
+
+/// Time between two passes of the show scheduler (see
+/// `equoria_application::shows::scheduler`): a show runs at most this long after its `runs_at`.
+pub const SHOW_SCHEDULER_INTERVAL: std::time::Duration = DEFAULT_SCHEDULER_INTERVAL;
 
 /// Resolves on the first SIGTERM or SIGINT; either starts a graceful stop.
 async fn termination_signal() {
@@ -90,6 +122,7 @@ fn http_settings(config: &Config) -> HttpSettings {
         allowed_origins: config.allowed_origins.clone(),
         max_body_bytes: equoria_http::settings::DEFAULT_MAX_BODY_BYTES,
         health_timeout: std::time::Duration::from_secs(2),
+        monitoring_enabled: config.monitoring_enabled,
     }
 }
 
@@ -122,19 +155,34 @@ pub fn app_state(config: &Config, pool: &DbPool) -> anyhow::Result<AppState> {
         )
         .map_err(anyhow::Error::msg)?,
     };
+    let horses = Horses::new(Arc::new(pool.clone()), Arc::new(SystemClock));
+    let training = Training::new(Arc::new(pool.clone()), Arc::new(SystemClock));
+    let shows = Shows::new(Arc::new(pool.clone()), Arc::new(SystemClock));
+    let leaderboards = Leaderboards::new(Arc::new(pool.clone()), Arc::new(SystemClock));
     Ok(AppState::new(
         http_settings(config),
         Arc::new(pool.clone()),
         Arc::new(accounts),
+        Arc::new(horses),
+        Arc::new(training),
+        Arc::new(shows),
+        Arc::new(leaderboards),
         limits,
     ))
 }
 
-/// Drops rate-limit buckets of clients that have gone quiet, every minute.
-async fn evict_idle_rate_limit_keys(limits: RateLimits) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+/// Periodic chores: drain metric histogram buffers every 5 s (so memory
+/// stays flat without scrapes) and drop rate-limit buckets of clients that
+/// have gone quiet every minute.
+async fn housekeeping(limits: RateLimits) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    let mut ticks: u64 = 0;
     loop {
         tick.tick().await;
-        limits.evict_idle();
+        equoria_http::metrics::upkeep();
+        ticks += 1;
+        if ticks.is_multiple_of(12) {
+            limits.evict_idle();
+        }
     }
 }

@@ -52,6 +52,7 @@ pub async fn edge(
             (s.settings.hsts, s.settings.max_body_bytes)
         });
     let method = req.method().clone();
+    let in_flight = crate::metrics::InFlight::start();
 
     let response = if declared_length(req.headers()).is_some_and(|len| len > max_body) {
         let err = ApiError::payload_too_large(max_body);
@@ -73,14 +74,22 @@ pub async fn edge(
     let mut response = render_error(response, &request_id);
     set_edge_headers(response.headers_mut(), &request_id, hsts);
 
+    drop(in_flight);
     let status = response.status().as_u16();
     let route = response.request().match_pattern();
+    let elapsed = started.elapsed().as_secs_f64();
+    crate::metrics::record_request(
+        method.as_str(),
+        route.as_deref().unwrap_or("<unmatched>"),
+        response.status(),
+        elapsed,
+    );
     tracing::info!(
         target: "equoria::http",
         method = %method,
         route = route.as_deref().unwrap_or("<unmatched>"),
         status,
-        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        latency_ms = elapsed * 1000.0,
         request_id = %request_id,
         "request"
     );

@@ -89,7 +89,7 @@ impl From<IssuedTokens> for TokensDto {
 }
 
 #[derive(Debug, ToSchema)]
-#[schema(as = RegisterRequest)]
+#[schema(rename_all = "camelCase")]
 #[allow(dead_code)]
 pub struct RegisterRequest {
     email: String,
@@ -159,6 +159,7 @@ pub async fn register(
 }
 
 #[derive(Debug, ToSchema)]
+#[schema(rename_all = "camelCase")]
 #[allow(dead_code)]
 pub struct LoginRequest {
     email: String,
@@ -197,6 +198,7 @@ pub async fn login(
 }
 
 #[derive(Debug, ToSchema)]
+#[schema(rename_all = "camelCase")]
 #[allow(dead_code)]
 pub struct RefreshRequest {
     refresh_token: String,
@@ -243,6 +245,7 @@ pub async fn logout(
 }
 
 #[derive(Debug, ToSchema)]
+#[schema(rename_all = "camelCase")]
 #[allow(dead_code)]
 pub struct ChangePasswordRequest {
     current_password: String,
@@ -298,6 +301,7 @@ pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRespon
 }
 
 #[derive(Debug, ToSchema)]
+#[schema(rename_all = "camelCase")]
 #[allow(dead_code)]
 pub struct UpdateProfileRequest {
     /// At most 50 characters; empty clears it.

@@ -2,7 +2,12 @@
 //! errors to HTTP.
 
 pub mod auth;
+pub mod breeds;
+pub mod horses;
+pub mod leaderboards;
 pub mod ops;
+pub mod shows;
+pub mod training;
 pub mod users;
 
 use actix_web::http::StatusCode;

@@ -123,6 +123,12 @@ pub const RESOURCES: &[(&str, &str)] = &[
     ("openapi", "/api/openapi.json"),
     ("auth", "/api/auth"),
     ("users", "/api/users"),
+    ("breeds", "/api/breeds"),
+    ("disciplines", "/api/disciplines"),
+    ("horses", "/api/horses"),
+    ("training", "/api/training"),
+    ("shows", "/api/shows"),
+    ("leaderboards", "/api/leaderboards"),
 ];
 
 /// API index: name, version and links.

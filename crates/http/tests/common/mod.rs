@@ -12,6 +12,10 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::{self, TestRequest};
 use equoria_application::accounts::Accounts;
 use equoria_application::clock::SystemClock;
+use equoria_application::horses::Horses;
+use equoria_application::leaderboards::Leaderboards;
+use equoria_application::shows::Shows;
+use equoria_application::training::Training;
 use equoria_http::security::jwt::Jwt;
 use equoria_http::security::password::Bcrypt;
 use equoria_http::security::rate_limit::{ClientIp, RateLimits, limiter};
@@ -63,7 +67,20 @@ pub fn state_with(url: &str, options: Options) -> AppState {
         general: limiter(window, options.general_limit, ip.clone()).unwrap(),
         auth: limiter(window, options.auth_limit, ip).unwrap(),
     };
-    AppState::new(options.settings, Arc::new(pool), Arc::new(accounts), limits)
+    let horses = Horses::new(Arc::new(pool.clone()), Arc::new(SystemClock));
+    let training = Training::new(Arc::new(pool.clone()), Arc::new(SystemClock));
+    let shows = Shows::new(Arc::new(pool.clone()), Arc::new(SystemClock));
+    let leaderboards = Leaderboards::new(Arc::new(pool.clone()), Arc::new(SystemClock));
+    AppState::new(
+        options.settings,
+        Arc::new(pool),
+        Arc::new(accounts),
+        Arc::new(horses),
+        Arc::new(training),
+        Arc::new(shows),
+        Arc::new(leaderboards),
+        limits,
+    )
 }
 
 pub fn state_for(url: &str, settings: HttpSettings) -> AppState {
