@@ -102,7 +102,8 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     apply_roles(SOURCE_DB)?;
 
     say!("step 3: seeding {SOURCE_DB} as {APP} ({})", ctx.show(&seed));
-    let app_url = as_role(APP, SOURCE_DB);
+    // Without the password: psql's command line is echoed (trust authentication needs none).
+    let app_url = format!("postgres://{APP}@127.0.0.1:{}/{SOURCE_DB}", cluster.port());
     ctx.run(cmd!(sh, "{psql} -X -q -d {app_url} -f {seed}"))?;
 
     let scripts = ctx.root.join("deploy/backup");

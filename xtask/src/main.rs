@@ -6,8 +6,11 @@
 //! (success, error, or a signal passed on to the child we are waiting for).
 
 mod backup_drill;
+mod bench;
 mod db;
 mod dev;
+mod drill;
+mod fuzz;
 mod http;
 mod lint;
 mod process;
@@ -69,6 +72,18 @@ enum Task {
     /// Backup and restore drill in a throwaway cluster: seed a migrated database, back it up
     /// with deploy/backup/backup.sh, restore it with restore.sh, compare every table.
     BackupDrill,
+    /// Load benchmarks: release server (production config) on a seeded throwaway database,
+    /// wrk scenarios on 127.0.0.1, the pgbench and bcrypt ceilings. Prints a table.
+    Bench(bench::Options),
+    /// Fault drills: database outage, pool exhaustion, SIGTERM under load, rate limiter.
+    Drill {
+        /// Run only these drills (repeatable).
+        #[arg(long, value_enum)]
+        only: Vec<drill::Drill>,
+    },
+    /// Schemathesis run from /api/openapi.json against a release server: no 5xx, no response
+    /// outside the document. Bounded in cases and time.
+    Fuzz(fuzz::Options),
 }
 
 /// What every task needs: the shell, where the workspace and its build output are, and the
@@ -138,6 +153,9 @@ fn main() -> ExitCode {
         Task::Test { args } => test::run(&ctx, &args),
         Task::Verify { only } => verify::run(&ctx, &only),
         Task::BackupDrill => backup_drill::run(&ctx),
+        Task::Bench(options) => bench::run(&ctx, &options),
+        Task::Drill { only } => drill::run(&ctx, &only),
+        Task::Fuzz(options) => fuzz::run(&ctx, &options),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -104,7 +104,7 @@ pub fn run<'a>(ctx: &'a Ctx) -> anyhow::Result<()> {
 
 /// Waits for readiness, probes, then requires a clean exit on SIGTERM.
 fn exercise(ctx: &Ctx, server: &mut crate::process::Background) -> anyhow::Result<()> {
-    wait_until_ready(ctx, server)?;
+    wait_until_ready(ctx, server, PORT)?;
     probe_all()?;
 
     ctx.check_interrupted()?;
@@ -133,7 +133,13 @@ fn exercise(ctx: &Ctx, server: &mut crate::process::Background) -> anyhow::Resul
     }
 }
 
-fn wait_until_ready(ctx: &Ctx, server: &mut crate::process::Background) -> anyhow::Result<()> {
+/// Polls GET /health on 127.0.0.1:`port` until it answers 200 (fails if the server exits or
+/// 30 s pass).
+pub fn wait_until_ready(
+    ctx: &Ctx,
+    server: &mut crate::process::Background,
+    port: u16,
+) -> anyhow::Result<()> {
     say!(
         "waiting up to {} s for GET /health to answer 200",
         READY_TIMEOUT.as_secs()
@@ -145,7 +151,7 @@ fn wait_until_ready(ctx: &Ctx, server: &mut crate::process::Background) -> anyho
         if let Some(status) = server.exited()? {
             bail!("the server exited ({status}) before GET /health answered 200");
         }
-        match http::get(PORT, "/health", Duration::from_secs(2)) {
+        match http::get(port, "/health", Duration::from_secs(2)) {
             Ok(response) if response.status == 200 => {
                 say!(
                     "server ready after {:.1} s",
@@ -230,7 +236,7 @@ fn ensure_port_free() -> anyhow::Result<()> {
 }
 
 /// 48 random bytes from /dev/urandom as 96 hex characters.
-fn random_secret() -> anyhow::Result<String> {
+pub fn random_secret() -> anyhow::Result<String> {
     let mut bytes = [0u8; 48];
     File::open("/dev/urandom")
         .and_then(|mut urandom| urandom.read_exact(&mut bytes))
@@ -238,7 +244,7 @@ fn random_secret() -> anyhow::Result<String> {
     Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
-fn log_tail(log: &Path) -> String {
+pub fn log_tail(log: &Path) -> String {
     match fs::read(log) {
         Ok(bytes) => {
             let text = String::from_utf8_lossy(&bytes);

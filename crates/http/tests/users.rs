@@ -354,6 +354,9 @@ async fn the_openapi_document_describes_every_account_route_with_bearer_security
     assert!(doc["paths"]["/api/auth/register"]["post"]["requestBody"].is_object());
     let register = &doc["components"]["schemas"]["RegisterRequest"]["properties"];
     for field in ["email", "username", "password", "firstName", "lastName"] {
-        assert!(register[field].is_object(), "RegisterRequest.{field} is not documented: {register}");
+        assert!(
+            register[field].is_object(),
+            "RegisterRequest.{field} is not documented: {register}"
+        );
     }
 }

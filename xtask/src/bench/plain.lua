@@ -1,0 +1,1 @@
+-- GET of the URL's path (/ping, /health): nothing to add.
