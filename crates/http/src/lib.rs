@@ -5,6 +5,7 @@
 //! and the in-process tests serve exactly the same stack.
 
 pub mod app;
+pub mod caching;
 pub mod dto;
 pub mod error;
 pub mod extract;

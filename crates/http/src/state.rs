@@ -3,12 +3,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use equoria_application::accounts::Accounts;
+use equoria_application::accounts::{AccountStore, Accounts, PasswordHasher, TokenIssuer};
+use equoria_application::clock::{Clock, SystemClock};
 use equoria_application::health::DatabaseProbe;
-use equoria_application::horses::Horses;
-use equoria_application::leaderboards::Leaderboards;
-use equoria_application::shows::Shows;
-use equoria_application::training::Training;
+use equoria_application::horses::{HorseStore, Horses};
+use equoria_application::leaderboards::{LeaderboardStore, Leaderboards};
+use equoria_application::shows::{ShowStore, Shows};
+use equoria_application::training::{Training, TrainingStore};
 
 use crate::HttpSettings;
 use crate::security::rate_limit::RateLimits;
@@ -38,27 +39,57 @@ impl std::fmt::Debug for AppState {
     }
 }
 
+/// Everything the service keeps in its database: the one adapter that
+/// implements every storage port (in production, the PostgreSQL pool).
+pub trait Store:
+    AccountStore
+    + HorseStore
+    + TrainingStore
+    + ShowStore
+    + LeaderboardStore
+    + DatabaseProbe
+    + Clone
+    + 'static
+{
+}
+
+impl<T> Store for T where
+    T: AccountStore
+        + HorseStore
+        + TrainingStore
+        + ShowStore
+        + LeaderboardStore
+        + DatabaseProbe
+        + Clone
+        + 'static
+{
+}
+
 impl AppState {
-    // One argument per port or use-case service, each wired once by the server binary.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    /// Wires every use case to `store`, the password hasher and the token
+    /// issuer, with the system clock. The server and the tests both build
+    /// their state here, so they serve the same wiring.
+    pub fn wire<S: Store>(
         settings: HttpSettings,
-        database: Arc<dyn DatabaseProbe>,
-        accounts: Arc<Accounts>,
-        horses: Arc<Horses>,
-        training: Arc<Training>,
-        shows: Arc<Shows>,
-        leaderboards: Arc<Leaderboards>,
+        store: S,
+        hasher: Arc<dyn PasswordHasher>,
+        tokens: Arc<dyn TokenIssuer>,
         limits: RateLimits,
     ) -> Self {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         Self {
             settings: Arc::new(settings),
-            database,
-            accounts,
-            horses,
-            training,
-            shows,
-            leaderboards,
+            database: Arc::new(store.clone()),
+            accounts: Arc::new(Accounts::new(
+                Arc::new(store.clone()),
+                hasher,
+                tokens,
+                clock.clone(),
+            )),
+            horses: Arc::new(Horses::new(Arc::new(store.clone()), clock.clone())),
+            training: Arc::new(Training::new(Arc::new(store.clone()), clock.clone())),
+            shows: Arc::new(Shows::new(Arc::new(store.clone()), clock.clone())),
+            leaderboards: Arc::new(Leaderboards::new(Arc::new(store), clock)),
             limits,
             started_at: Instant::now(),
         }

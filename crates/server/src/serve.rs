@@ -5,13 +5,7 @@ use std::sync::Arc;
 
 use actix_web::HttpServer;
 use anyhow::Context;
-use equoria_application::accounts::Accounts;
-use equoria_application::clock::SystemClock;
-use equoria_application::horses::Horses;
-use equoria_application::leaderboards::Leaderboards;
-use equoria_application::shows::Shows;
 use equoria_application::shows::scheduler::{DEFAULT_SCHEDULER_INTERVAL, run_scheduler};
-use equoria_application::training::Training;
 use equoria_http::security::jwt::Jwt;
 use equoria_http::security::password::Bcrypt;
 use equoria_http::security::rate_limit::{ClientIp, RateLimits, limiter};
@@ -134,12 +128,6 @@ pub fn app_state(config: &Config, pool: &DbPool) -> anyhow::Result<AppState> {
         config.jwt_secret.expose_secret().as_bytes(),
         config.jwt_refresh_secret.expose_secret().as_bytes(),
     );
-    let accounts = Accounts::new(
-        Arc::new(pool.clone()),
-        Arc::new(hasher),
-        Arc::new(tokens),
-        Arc::new(SystemClock),
-    );
     let client_ip = ClientIp::new(config.trusted_proxies.clone());
     let limits = RateLimits {
         general: limiter(
@@ -155,18 +143,11 @@ pub fn app_state(config: &Config, pool: &DbPool) -> anyhow::Result<AppState> {
         )
         .map_err(anyhow::Error::msg)?,
     };
-    let horses = Horses::new(Arc::new(pool.clone()), Arc::new(SystemClock));
-    let training = Training::new(Arc::new(pool.clone()), Arc::new(SystemClock));
-    let shows = Shows::new(Arc::new(pool.clone()), Arc::new(SystemClock));
-    let leaderboards = Leaderboards::new(Arc::new(pool.clone()), Arc::new(SystemClock));
-    Ok(AppState::new(
+    Ok(AppState::wire(
         http_settings(config),
-        Arc::new(pool.clone()),
-        Arc::new(accounts),
-        Arc::new(horses),
-        Arc::new(training),
-        Arc::new(shows),
-        Arc::new(leaderboards),
+        pool.clone(),
+        Arc::new(hasher),
+        Arc::new(tokens),
         limits,
     ))
 }

@@ -2,14 +2,13 @@
 //! carries a strong `ETag` (a hash of the exact body) and `Cache-Control`, and a request whose
 //! `If-None-Match` matches gets `304 Not Modified` with no body.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use equoria_application::horses::Breed;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::horses::{StatsDto, horse_error};
+use crate::caching::cacheable;
 use crate::dto::{ListResponse, Pagination, Paging, Success};
 use crate::{ApiError, AppState};
 
@@ -39,46 +38,6 @@ impl From<Breed> for BreedDto {
             description: b.description,
         }
     }
-}
-
-/// A strong entity tag for a body: the first 128 bits of its SHA-256, quoted.
-pub fn entity_tag(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
-}
-
-/// Whether `If-None-Match` matches `etag` (weak comparison, as RFC 9110 asks for this header;
-/// `*` matches any current representation).
-fn if_none_match(req: &HttpRequest, etag: &str) -> bool {
-    req.headers()
-        .get_all(header::IF_NONE_MATCH)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
-}
-
-/// A cacheable JSON answer: 200 with the body, or 304 without one when the client already
-/// holds this exact body.
-pub fn cacheable<T: Serialize>(
-    req: &HttpRequest,
-    value: &T,
-    cache_control: &'static str,
-) -> Result<HttpResponse, ApiError> {
-    let body = serde_json::to_vec(value).map_err(|e| ApiError::internal(e.to_string()))?;
-    let etag = entity_tag(&body);
-    if if_none_match(req, &etag) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .insert_header((header::CACHE_CONTROL, cache_control))
-            .finish());
-    }
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, cache_control))
-        .body(body))
 }
 
 /// Every breed, in id order (paginated like every list; one page of the default size holds

@@ -6,14 +6,12 @@
 //! its 1-based position on the board (never shared: ties are broken by id), so page 2 continues
 //! where page 1 stopped. Boards list at most 1,000 positions.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use equoria_application::leaderboards::{
     HorseStanding, PlayerStanding, PlayerXpGain, Ranked, RecentWinner, XpPeriod,
 };
 use equoria_application::paging::Paged;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::auth::level_of;
@@ -153,6 +151,11 @@ pub struct XpBoardsDto {
     pub all: Vec<PlayerXpEntryDto>,
 }
 
+/// Leaderboard answers with this module's short cache lifetime.
+fn cacheable<T: Serialize>(req: &HttpRequest, value: &T) -> Result<HttpResponse, ApiError> {
+    crate::caching::cacheable(req, value, LEADERBOARD_CACHE_CONTROL)
+}
+
 /// The top 5 of every board.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -162,41 +165,6 @@ pub struct LeaderboardIndexDto {
     pub horses_by_earnings: Vec<HorseEntryDto>,
     pub horses_by_wins: Vec<HorseEntryDto>,
     pub recent_winners: Vec<RecentWinnerDto>,
-}
-
-/// A weak entity tag for a body: the first 128 bits of its SHA-256.
-fn entity_tag(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("W/\"{hex}\"")
-}
-
-/// Weak comparison (RFC 9110 13.1.2): `W/` prefixes are ignored on both sides; `*` matches.
-fn matches_if_none_match(req: &HttpRequest, etag: &str) -> bool {
-    let opaque = etag.trim_start_matches("W/");
-    req.headers()
-        .get_all(header::IF_NONE_MATCH)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == opaque)
-}
-
-/// 200 with the body, or 304 without one when the client already holds it.
-fn cacheable<T: Serialize>(req: &HttpRequest, value: &T) -> Result<HttpResponse, ApiError> {
-    let body = serde_json::to_vec(value).map_err(|e| ApiError::internal(e.to_string()))?;
-    let etag = entity_tag(&body);
-    if matches_if_none_match(req, &etag) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .insert_header((header::CACHE_CONTROL, LEADERBOARD_CACHE_CONTROL))
-            .finish());
-    }
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, LEADERBOARD_CACHE_CONTROL))
-        .body(body))
 }
 
 fn ranked_list<T, U: Serialize>(

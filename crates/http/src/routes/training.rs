@@ -20,8 +20,8 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::breeds::cacheable;
 use super::horses::{HorseDto, expected, parse_horse_id, positive_id};
+use crate::caching::cacheable;
 use crate::dto::{ListResponse, Paging, Success, list, ok};
 use crate::extract::{Body, Fields, FromBody};
 use crate::security::auth::AuthUser;

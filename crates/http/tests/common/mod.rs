@@ -55,30 +55,17 @@ impl Default for Options {
 /// tests), fixed JWT secrets, limits from `options`.
 pub fn state_with(url: &str, options: Options) -> AppState {
     let pool = build_pool(&PoolSettings::new(SecretString::from(url.to_owned()))).unwrap();
-    let accounts = Accounts::new(
-        Arc::new(pool.clone()),
-        Arc::new(Bcrypt::new(4).unwrap()),
-        Arc::new(Jwt::new(ACCESS_SECRET, REFRESH_SECRET)),
-        Arc::new(SystemClock),
-    );
     let window = Duration::from_secs(900);
     let ip = ClientIp::new(options.trusted_proxies);
     let limits = RateLimits {
         general: limiter(window, options.general_limit, ip.clone()).unwrap(),
         auth: limiter(window, options.auth_limit, ip).unwrap(),
     };
-    let horses = Horses::new(Arc::new(pool.clone()), Arc::new(SystemClock));
-    let training = Training::new(Arc::new(pool.clone()), Arc::new(SystemClock));
-    let shows = Shows::new(Arc::new(pool.clone()), Arc::new(SystemClock));
-    let leaderboards = Leaderboards::new(Arc::new(pool.clone()), Arc::new(SystemClock));
-    AppState::new(
+    AppState::wire(
         options.settings,
-        Arc::new(pool),
-        Arc::new(accounts),
-        Arc::new(horses),
-        Arc::new(training),
-        Arc::new(shows),
-        Arc::new(leaderboards),
+        pool,
+        Arc::new(Bcrypt::new(4).unwrap()),
+        Arc::new(Jwt::new(ACCESS_SECRET, REFRESH_SECRET)),
         limits,
     )
 }
