@@ -53,7 +53,14 @@ pub struct Options {
     /// starting from an empty cluster and seeding again (about a minute).
     #[arg(long)]
     pub keep_data: bool,
+    /// Sample every CPU with `perf record -e cpu-clock -a` during each measured scenario and
+    /// print where the time went (by process and shared object, then the top symbols).
+    #[arg(long)]
+    pub profile: bool,
 }
+
+/// Set from `--profile` once, before the scenarios run.
+static PROFILE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// One scenario's load.
 #[derive(Debug, Clone)]
@@ -107,10 +114,11 @@ struct Row {
     note: String,
 }
 
-pub fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<()> {
+pub fn run<'a>(ctx: &'a Ctx, options: &Options) -> anyhow::Result<()> {
     let sh = &ctx.sh;
     ensure_wrk(ctx)?;
-    let bin = build_server(ctx, Profile::Release)?;
+    PROFILE.store(options.profile, std::sync::atomic::Ordering::SeqCst);
+    let bin = server_binary(ctx)?;
 
     let cluster = db::start_cluster(
         ctx,
@@ -149,7 +157,7 @@ pub fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<()> {
          (so the limiter never answers for the server) JWT secrets fresh random",
         options.pool
     );
-    let server_cmd = |cmd: Cmd<'_>| database.apply(cmd.env_remove("APP_ENV").envs(env));
+    let server_cmd = |cmd: Cmd<'a>| database.apply(cmd.env_remove("APP_ENV").envs(env));
     ctx.run(server_cmd(cmd!(sh, "{bin} migrate run")))?;
 
     let log = ctx.target_dir.join(LOG_FILE);
@@ -179,6 +187,18 @@ pub fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<()> {
         db::stop_cluster(ctx, cluster);
     }
     Ok(())
+}
+
+/// The release build of the server, or the binary named by EQUORIA_SERVER_BIN (to measure a
+/// build you already have, or while the workspace does not compile).
+pub fn server_binary(ctx: &Ctx) -> anyhow::Result<PathBuf> {
+    match db::env_var("EQUORIA_SERVER_BIN") {
+        Some(bin) => {
+            say!("using the server binary {bin} (EQUORIA_SERVER_BIN); nothing is built");
+            Ok(PathBuf::from(bin))
+        }
+        None => build_server(ctx, Profile::Release),
+    }
 }
 
 /// Installs wrk from Debian when it is missing (we run as root here; otherwise say how).
@@ -241,6 +261,21 @@ fn prepare_data(ctx: &Ctx, url: &str, port: u16, reuse: bool, work: &Path) -> an
         "psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -d {url} -f {seed}"
     ))?;
     say!("seeded in {:.1} s", started.elapsed().as_secs_f64());
+    // The VACUUM at the end of the seed script left most of the horses' pages not all-visible
+    // here (every index-only scan of a board then visits the heap: -40 % on the wins board), and
+    // autovacuum then went over the new tables during the measurements; a second pass over the
+    // whole database from a new session sets the visibility map. Say what it achieved.
+    let sql = "VACUUM (ANALYZE)";
+    ctx.run(cmd!(sh, "psql -X -q -v ON_ERROR_STOP=1 -d {url} -c {sql}"))?;
+    let sql = "SELECT relallvisible || ' of ' || relpages FROM pg_class WHERE relname = 'horses'";
+    let output = std::process::Command::new("psql")
+        .args(["-X", "-A", "-t", "-d", url, "-c", sql])
+        .output()
+        .context("running psql")?;
+    say!(
+        "horses: {} pages all-visible",
+        String::from_utf8_lossy(&output.stdout).trim()
+    );
     Ok(())
 }
 
@@ -466,6 +501,25 @@ fn measure_together(
         .iter()
         .map(|load| spawn_wrk(ctx, port, load, seconds, true))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let perf_data = ctx
+        .target_dir
+        .join(WORK_DIR)
+        .join(format!("{}.perf.data", slug(loads[0].name)));
+    let perf = if PROFILE.load(std::sync::atomic::Ordering::SeqCst) {
+        let window = seconds.saturating_sub(1).max(1).to_string();
+        Some(
+            Command::new("perf")
+                .args(["record", "-e", "cpu-clock", "-F", "499", "-a", "-g", "-o"])
+                .arg(&perf_data)
+                .args(["--", "sleep", &window])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .context("starting perf record (is perf installed?)")?,
+        )
+    } else {
+        None
+    };
     let pid = server.pid();
     let mut peak = 0;
     let deadline = Instant::now() + Duration::from_secs(seconds + 30);
@@ -480,16 +534,18 @@ fn measure_together(
                 Some(child) => child.try_wait()?.is_some(),
                 None => false,
             };
-            if done {
-                if let Some(child) = slot.take() {
-                    outputs.push(child.wait_with_output()?);
-                }
+            if done && let Some(child) = slot.take() {
+                outputs.push(child.wait_with_output()?);
             }
         }
         if Instant::now() > deadline {
             bail!("wrk did not finish {} s after its duration", 30);
         }
         thread::sleep(Duration::from_millis(100));
+    }
+    if let Some(mut perf) = perf {
+        perf.wait()?;
+        print_profile(&perf_data, loads[0].name);
     }
     // `outputs` is in finishing order; match them back by the scenario name wrk printed.
     let mut rows = Vec::new();
@@ -528,6 +584,44 @@ fn measure_together(
         });
     }
     Ok(rows)
+}
+
+/// Where the CPU time went during a scenario: by process and object, then the top symbols.
+#[allow(
+    clippy::print_stdout,
+    reason = "the profile is part of the task's output"
+)]
+fn print_profile(data: &Path, name: &str) {
+    let report = |sort: &str, limit: &str| {
+        Command::new("perf")
+            .args([
+                "report",
+                "--stdio",
+                "-g",
+                "none",
+                "--sort",
+                sort,
+                "--percent-limit",
+                limit,
+                "-i",
+            ])
+            .arg(data)
+            .output()
+            .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
+            .unwrap_or_default()
+    };
+    let lines = |text: String, max: usize| {
+        text.lines()
+            .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+            .take(max)
+            .map(|line| format!("    {}", line.trim_end()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    println!("profile of {name} (perf cpu-clock, all CPUs), by process and object:");
+    println!("{}", lines(report("comm,dso", "2"), 14));
+    println!("  top symbols:");
+    println!("{}", lines(report("comm,sym", "1"), 20));
 }
 
 fn spawn_wrk(ctx: &Ctx, port: u16, load: &Load, seconds: u64, echo: bool) -> anyhow::Result<Child> {
@@ -645,6 +739,10 @@ fn pgbench_ceiling(ctx: &Ctx, database: &db::Database, options: &Options) -> any
     Ok(tps)
 }
 
+#[allow(
+    clippy::print_stdout,
+    reason = "the table is the task's output, made to be pasted"
+)]
 fn report(rows: &[Row], pgbench_tps: &f64, server: &Background) {
     let hwm = memory_kib(server.pid()).map_or(0, |(_, hwm)| hwm);
     let cores = thread::available_parallelism().map_or(1, |n| n.get());

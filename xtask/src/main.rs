@@ -7,6 +7,7 @@
 
 mod backup_drill;
 mod bench;
+mod bluegreen;
 mod db;
 mod dev;
 mod drill;
@@ -72,6 +73,10 @@ enum Task {
     /// Backup and restore drill in a throwaway cluster: seed a migrated database, back it up
     /// with deploy/backup/backup.sh, restore it with restore.sh, compare every table.
     BackupDrill,
+    /// Blue-green drill: blue behind nginx on 127.0.0.1, green started and gated on /health,
+    /// nginx switched, blue drained, then rolled back, under a bounded load through nginx.
+    /// Exits non-zero unless no request failed.
+    BluegreenDrill,
     /// Load benchmarks: release server (production config) on a seeded throwaway database,
     /// wrk scenarios on 127.0.0.1, the pgbench and bcrypt ceilings. Prints a table.
     Bench(bench::Options),
@@ -153,6 +158,7 @@ fn main() -> ExitCode {
         Task::Test { args } => test::run(&ctx, &args),
         Task::Verify { only } => verify::run(&ctx, &only),
         Task::BackupDrill => backup_drill::run(&ctx),
+        Task::BluegreenDrill => bluegreen::run(&ctx),
         Task::Bench(options) => bench::run(&ctx, &options),
         Task::Drill { only } => drill::run(&ctx, &only),
         Task::Fuzz(options) => fuzz::run(&ctx, &options),
