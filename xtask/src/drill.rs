@@ -737,16 +737,17 @@ fn sigterm(ctx: &Ctx, bed: &Bed) -> anyhow::Result<Verdicts> {
         .iter()
         .filter(|s| s.sent < term_sent && s.done() > term_sent)
         .collect();
-    // Sent after SIGTERM and turned away without a single response byte (connect refused, or
-    // reset/closed while still in the listen backlog): the server never took the request, and
-    // a client may safely retry it. Everything else that did not get a 2xx is a failure.
+    // Sent after SIGTERM and turned away before the server took the connection: refused at
+    // connect, or reset while still in the listen backlog when the listener closed. A clean
+    // close with no answer means the server accepted the connection and dropped the request:
+    // that is a failure (the HTTP/1.1 idle-close race), even if it came after the signal.
     let turned_away = |s: &Sample| {
         s.status.is_none()
             && s.sent >= term_sent
             && (s.refused
-                || s.error.as_deref().is_some_and(|e| {
-                    e.contains("Connection reset") || e.contains("no end of headers in 0 bytes")
-                }))
+                || s.error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("Connection reset")))
     };
     let accepted_failed: Vec<&Sample> = samples
         .iter()
@@ -771,7 +772,7 @@ fn sigterm(ctx: &Ctx, bed: &Bed) -> anyhow::Result<Verdicts> {
         format!(
             "{} requests, {} sent before SIGTERM, {} in flight when it arrived; failed among \
              accepted: {} ({}); turned away after SIGTERM: {refused} refused at connect, {cut} \
-             reset or closed before any response byte",
+             reset in the listen backlog",
             samples.len(),
             before.len(),
             around.len(),

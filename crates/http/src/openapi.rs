@@ -3,6 +3,7 @@
 use std::sync::OnceLock;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{auth, breeds, horses, leaderboards, ops, shows, training, users};
@@ -25,7 +26,7 @@ use crate::routes::{auth, breeds, horses, leaderboards, ops, shows, training, us
         leaderboards::horses_by_earnings, leaderboards::horses_by_wins, leaderboards::recent_winners,
     ),
     components(schemas(crate::error::ErrorEnvelope, crate::error::FieldError, horses::PublicHorseDto)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
     tags(
         (name = "operations", description = "Liveness, readiness and discovery"),
         (name = "auth", description = "Registration, login and tokens"),
@@ -55,6 +56,67 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Documents the error answers the shared machinery can give on any
+/// operation, next to each operation's own: 400 (malformed parameters or
+/// body) and 429 (rate limit) on `/api` routes, 401 on authenticated ones,
+/// 413 and 415 where a JSON body is read, and 503 wherever the database is
+/// involved (everything but `/ping`).
+#[derive(Debug)]
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let mut add = |code: &str, description: &str| {
+                    operation
+                        .responses
+                        .responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| {
+                            RefOr::T(
+                                ResponseBuilder::new()
+                                    .description(description)
+                                    .content(
+                                        "application/json",
+                                        Content::new(Some(Ref::from_schema_name("ErrorEnvelope"))),
+                                    )
+                                    .build(),
+                            )
+                        });
+                };
+                if path.starts_with("/api") {
+                    add("400", "Invalid parameters or body (VALIDATION_FAILED)");
+                    add("429", "Rate limited (RATE_LIMITED), see Retry-After");
+                }
+                if operation.security.is_some() {
+                    add(
+                        "401",
+                        "Missing, invalid or expired access token (UNAUTHORIZED)",
+                    );
+                }
+                if operation.request_body.is_some() {
+                    add("413", "Body larger than the limit (PAYLOAD_TOO_LARGE)");
+                    add("415", "Body is not JSON (UNSUPPORTED_MEDIA_TYPE)");
+                }
+                if path != "/ping" {
+                    add(
+                        "503",
+                        "Database unavailable or pool exhausted (SERVICE_UNAVAILABLE)",
+                    );
+                }
+            }
+        }
     }
 }
 

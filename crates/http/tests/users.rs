@@ -352,6 +352,18 @@ async fn the_openapi_document_describes_every_account_route_with_bearer_security
     );
     assert!(doc["paths"]["/api/auth/me"]["get"]["security"].is_array());
     assert!(doc["paths"]["/api/auth/register"]["post"]["requestBody"].is_object());
+    let login = &doc["paths"]["/api/auth/login"]["post"]["responses"];
+    for status in ["400", "413", "415", "429", "503"] {
+        assert!(
+            login[status].is_object(),
+            "login does not document {status}"
+        );
+    }
+    assert!(doc["paths"]["/api/auth/me"]["get"]["responses"]["401"].is_object());
+    assert!(
+        doc["paths"]["/ping"]["get"]["responses"]["503"].is_null(),
+        "/ping never touches the database"
+    );
     let register = &doc["components"]["schemas"]["RegisterRequest"]["properties"];
     for field in ["email", "username", "password", "firstName", "lastName"] {
         assert!(

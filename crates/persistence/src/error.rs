@@ -24,7 +24,9 @@ pub fn from_diesel(err: DieselError) -> StoreError {
                 constraint: info.constraint_name().unwrap_or_default().to_owned(),
             },
             DatabaseErrorKind::SerializationFailure => StoreError::Contention,
-            DatabaseErrorKind::ClosedConnection => {
+            // The connection died under the query (database restarted, or the
+            // connection's driver task stopped): retryable, never a bug.
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
                 StoreError::Unavailable(info.message().to_owned())
             }
             DatabaseErrorKind::Unknown if is_unavailable_sqlstate(info.message()) => {
@@ -46,4 +48,40 @@ fn is_unavailable_sqlstate(message: &str) -> bool {
         "the database system is starting up",
     ];
     MARKERS.iter().any(|m| message.contains(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db_error(kind: DatabaseErrorKind, message: &str) -> DieselError {
+        DieselError::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn a_connection_lost_under_a_query_is_unavailable_not_a_bug() {
+        for kind in [
+            DatabaseErrorKind::ClosedConnection,
+            DatabaseErrorKind::UnableToSendCommand,
+        ] {
+            assert!(matches!(
+                from_diesel(db_error(kind, "connection closed")),
+                StoreError::Unavailable(_)
+            ));
+        }
+        let timeout = db_error(
+            DatabaseErrorKind::Unknown,
+            "canceling statement due to statement timeout",
+        );
+        assert!(matches!(from_diesel(timeout), StoreError::Unavailable(_)));
+    }
+
+    #[test]
+    fn unexpected_database_errors_stay_bugs() {
+        let err = db_error(
+            DatabaseErrorKind::CheckViolation,
+            "new row violates check constraint",
+        );
+        assert!(matches!(from_diesel(err), StoreError::Other(_)));
+    }
 }
