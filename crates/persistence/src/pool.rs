@@ -2,6 +2,7 @@
 //! every timeout set (deadpool has none by default) and per-connection
 //! settings applied when a connection is opened.
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
@@ -64,6 +65,29 @@ impl std::fmt::Debug for DbPool {
     }
 }
 
+/// The runtime that drives the sockets of every pooled connection.
+///
+/// tokio-postgres runs each connection from a task on the runtime that
+/// opened it. actix gives every worker its own runtime, and on graceful
+/// shutdown an idle worker stops at once: connections it had opened would
+/// die while the other workers, still draining requests, check them out of
+/// the shared pool. One process-wide thread owns them instead, for as long
+/// as the process lives.
+fn connection_runtime() -> Result<&'static tokio::runtime::Runtime, StoreError> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("equoria-db-io")
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| StoreError::Other(format!("cannot start the database I/O runtime: {e}")))
+}
+
 /// Builds the pool. No connection is opened here: the service starts (and
 /// `/ping` answers) even while the database is down, and `/health` reports it.
 pub fn build_pool(settings: &PoolSettings) -> Result<DbPool, StoreError> {
@@ -78,14 +102,24 @@ pub fn build_pool(settings: &PoolSettings) -> Result<DbPool, StoreError> {
     // detected by `is_broken` on return and discarded; a query on it fails
     // with a connection error, which maps to 503.
     config.recycling_method = RecyclingMethod::Fast;
+    let connections = connection_runtime()?.handle().clone();
     config.custom_setup = Box::new(move |url| {
         let setup_sql = setup_sql.clone();
+        let url = url.to_owned();
+        let connections = connections.clone();
         async move {
-            let mut conn = AsyncPgConnection::establish(url).await?;
-            conn.batch_execute(&setup_sql)
-                .await
-                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-            Ok(conn)
+            // Establishing on the connection runtime spawns the
+            // connection's driver task there, not on the calling worker.
+            let establish = async move {
+                let mut conn = AsyncPgConnection::establish(&url).await?;
+                conn.batch_execute(&setup_sql)
+                    .await
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(conn)
+            };
+            connections.spawn(establish).await.map_err(|e| {
+                diesel::ConnectionError::BadConnection(format!("connection task failed: {e}"))
+            })?
         }
         .boxed()
     });
