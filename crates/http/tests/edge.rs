@@ -15,13 +15,22 @@ use common::{app, json_body, state_for};
 /// Nothing listens on port 1: connections are refused at once.
 const UNREACHABLE_DB: &str = "postgres://postgres@127.0.0.1:1/equoria";
 
-#[actix_web::test]
-async fn ping_answers_pong_without_touching_the_database() {
-    let app = test::init_service(equoria_http::build(state_for(
+/// The application with test settings and a database that never answers.
+async fn offline_app() -> impl actix_web::dev::Service<
+    actix_http::Request,
+    Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+    Error = actix_web::Error,
+> {
+    test::init_service(equoria_http::build(state_for(
         UNREACHABLE_DB,
         HttpSettings::for_tests(),
     )))
-    .await;
+    .await
+}
+
+#[actix_web::test]
+async fn ping_answers_pong_without_touching_the_database() {
+    let app = offline_app().await;
     let res = test::call_service(&app, TestRequest::get().uri("/ping").to_request()).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
@@ -50,11 +59,7 @@ async fn health_reports_a_connected_database_and_pool_figures() {
 
 #[actix_web::test]
 async fn health_is_503_disconnected_when_the_database_cannot_answer() {
-    let app = test::init_service(equoria_http::build(state_for(
-        UNREACHABLE_DB,
-        HttpSettings::for_tests(),
-    )))
-    .await;
+    let app = offline_app().await;
     let res = test::call_service(&app, TestRequest::get().uri("/health").to_request()).await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body = json_body(res).await;
@@ -65,11 +70,7 @@ async fn health_is_503_disconnected_when_the_database_cannot_answer() {
 
 #[actix_web::test]
 async fn an_unknown_route_is_a_json_404_whose_request_id_matches_the_header() {
-    let app = test::init_service(equoria_http::build(state_for(
-        UNREACHABLE_DB,
-        HttpSettings::for_tests(),
-    )))
-    .await;
+    let app = offline_app().await;
     let res = test::call_service(
         &app,
         TestRequest::get().uri("/api/no-such-thing").to_request(),
@@ -96,11 +97,7 @@ async fn an_unknown_route_is_a_json_404_whose_request_id_matches_the_header() {
 
 #[actix_web::test]
 async fn a_wrong_method_is_a_json_405() {
-    let app = test::init_service(equoria_http::build(state_for(
-        UNREACHABLE_DB,
-        HttpSettings::for_tests(),
-    )))
-    .await;
+    let app = offline_app().await;
     let res = test::call_service(&app, TestRequest::delete().uri("/ping").to_request()).await;
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(json_body(res).await["code"], "METHOD_NOT_ALLOWED");
@@ -108,11 +105,7 @@ async fn a_wrong_method_is_a_json_405() {
 
 #[actix_web::test]
 async fn a_well_formed_request_id_is_echoed_and_a_malformed_one_replaced() {
-    let app = test::init_service(equoria_http::build(state_for(
-        UNREACHABLE_DB,
-        HttpSettings::for_tests(),
-    )))
-    .await;
+    let app = offline_app().await;
     let res = test::call_service(
         &app,
         TestRequest::get()
@@ -138,11 +131,7 @@ async fn a_well_formed_request_id_is_echoed_and_a_malformed_one_replaced() {
 
 #[actix_web::test]
 async fn security_headers_are_on_successes_and_errors_and_hsts_only_when_enabled() {
-    let app = test::init_service(equoria_http::build(state_for(
-        UNREACHABLE_DB,
-        HttpSettings::for_tests(),
-    )))
-    .await;
+    let app = offline_app().await;
     for uri in ["/ping", "/nope"] {
         let res = test::call_service(&app, TestRequest::get().uri(uri).to_request()).await;
         let h = res.headers();
@@ -179,11 +168,7 @@ async fn security_headers_are_on_successes_and_errors_and_hsts_only_when_enabled
 
 #[actix_web::test]
 async fn an_allowed_origin_gets_cors_headers_on_successes_and_errors() {
-    let app = test::init_service(equoria_http::build(state_for(
-        UNREACHABLE_DB,
-        HttpSettings::for_tests(),
-    )))
-    .await;
+    let app = offline_app().await;
     for (uri, status) in [("/ping", StatusCode::OK), ("/nope", StatusCode::NOT_FOUND)] {
         let res = test::call_service(
             &app,
@@ -210,11 +195,7 @@ async fn an_allowed_origin_gets_cors_headers_on_successes_and_errors() {
 
 #[actix_web::test]
 async fn a_disallowed_origin_gets_no_cors_headers_and_no_error() {
-    let app = test::init_service(equoria_http::build(state_for(
-        UNREACHABLE_DB,
-        HttpSettings::for_tests(),
-    )))
-    .await;
+    let app = offline_app().await;
     let res = test::call_service(
         &app,
         TestRequest::get()
@@ -229,11 +210,7 @@ async fn a_disallowed_origin_gets_no_cors_headers_and_no_error() {
 
 #[actix_web::test]
 async fn a_preflight_from_an_allowed_origin_is_answered() {
-    let app = test::init_service(equoria_http::build(state_for(
-        UNREACHABLE_DB,
-        HttpSettings::for_tests(),
-    )))
-    .await;
+    let app = offline_app().await;
     let res = test::call_service(
         &app,
         TestRequest::default()
@@ -265,11 +242,7 @@ async fn a_preflight_from_an_allowed_origin_is_answered() {
 
 #[actix_web::test]
 async fn a_body_declared_larger_than_the_limit_is_refused_with_413_before_it_is_read() {
-    let app = test::init_service(equoria_http::build(state_for(
-        UNREACHABLE_DB,
-        HttpSettings::for_tests(),
-    )))
-    .await;
+    let app = offline_app().await;
     let res = test::call_service(
         &app,
         TestRequest::post()
@@ -285,11 +258,7 @@ async fn a_body_declared_larger_than_the_limit_is_refused_with_413_before_it_is_
 
 #[actix_web::test]
 async fn responses_are_compressed_when_the_client_accepts_it() {
-    let app = test::init_service(equoria_http::build(state_for(
-        UNREACHABLE_DB,
-        HttpSettings::for_tests(),
-    )))
-    .await;
+    let app = offline_app().await;
     for encoding in ["gzip", "br"] {
         let res = test::call_service(
             &app,
@@ -309,11 +278,7 @@ async fn responses_are_compressed_when_the_client_accepts_it() {
 
 #[actix_web::test]
 async fn the_api_index_links_the_openapi_document_which_describes_the_routes() {
-    let app = test::init_service(equoria_http::build(state_for(
-        UNREACHABLE_DB,
-        HttpSettings::for_tests(),
-    )))
-    .await;
+    let app = offline_app().await;
     let index =
         json_body(test::call_service(&app, TestRequest::get().uri("/api").to_request()).await)
             .await;
