@@ -136,3 +136,9 @@ impl FromRequest for Paging {
         })
     }
 }
+
+/// A resource id from the URL path: a positive whole number, else `None`
+/// (callers answer 404, since no resource has such an id).
+pub fn path_id(raw: &str) -> Option<i64> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0)
+}

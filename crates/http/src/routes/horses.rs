@@ -209,9 +209,7 @@ pub fn positive_id(raw: i64) -> Result<i64, Expected> {
 
 /// A horse id from the path: anything but a positive whole number names no horse (404).
 pub fn parse_horse_id(raw: &str) -> Result<HorseId, ApiError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
+    crate::dto::path_id(raw)
         .map(HorseId::new)
         .ok_or_else(ApiError::not_found)
 }

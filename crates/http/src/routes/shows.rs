@@ -343,9 +343,7 @@ fn field_message(field: ShowField) -> String {
 
 /// Ids are positive integers; anything else names no show.
 fn parse_show_id(raw: &str) -> Result<ShowId, ApiError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
+    crate::dto::path_id(raw)
         .map(ShowId::new)
         .ok_or_else(show_not_found)
 }

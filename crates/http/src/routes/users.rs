@@ -119,9 +119,7 @@ pub async fn list_users(
 }
 
 fn parse_user_id(raw: &str) -> Result<UserId, ApiError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
+    crate::dto::path_id(raw)
         .map(UserId::new)
         .ok_or_else(ApiError::not_found)
 }
