@@ -51,7 +51,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
     let server = HttpServer::new(move || equoria_http::build(state.clone()))
         .shutdown_timeout(config.shutdown_timeout.as_secs())
-        .shutdown_signal(termination_signal())
+        .disable_signals()
         .bind((config.host.as_str(), config.port))
         .with_context(|| format!("binding {}:{}", config.host, config.port))?;
     for addr in server.addrs() {
@@ -62,7 +62,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             "equoria listening"
         );
     }
-    server.run().await.context("running the HTTP server")?;
+    let server = server.run();
+    let stopper = actix_web::rt::spawn(stop_on_signal(server.handle()));
+    server.await.context("running the HTTP server")?;
+    stopper.abort();
     housekeeping.abort();
     // Let a show run in progress commit (or roll back) before the pool closes.
     let _ = stop_scheduler.send(());
@@ -81,7 +84,30 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 /// `equoria_application::shows::scheduler`): a show runs at most this long after its `runs_at`.
 pub const SHOW_SCHEDULER_INTERVAL: std::time::Duration = DEFAULT_SCHEDULER_INTERVAL;
 
-/// Resolves on the first SIGTERM or SIGINT; either starts a graceful stop.
+/// How long the server keeps serving the connections it has already accepted
+/// after it stops accepting new ones, before the graceful stop begins.
+///
+/// actix's graceful stop closes at once every connection whose first request
+/// has not been read yet, and drops connections the accept thread has handed
+/// to a worker that has not picked them up: both were accepted, neither gets
+/// an answer. Pausing the accept loop first and waiting this long lets those
+/// connections deliver their request, which then counts as in flight and is
+/// answered. Connections still in the kernel's listen backlog at the pause are
+/// never accepted: they are reset when the listener closes, and the client
+/// sees a refused or reset connection it can retry elsewhere.
+pub const ACCEPT_QUIESCE: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// On the first SIGTERM or SIGINT: stop accepting, let the accepted
+/// connections deliver their requests ([`ACCEPT_QUIESCE`]), then stop
+/// gracefully (in-flight requests finish within SHUTDOWN_TIMEOUT_SECS).
+async fn stop_on_signal(server: actix_web::dev::ServerHandle) {
+    termination_signal().await;
+    server.pause().await;
+    tokio::time::sleep(ACCEPT_QUIESCE).await;
+    server.stop(true).await;
+}
+
+/// Resolves on the first SIGTERM or SIGINT.
 async fn termination_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut int)) = (
