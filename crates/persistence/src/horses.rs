@@ -167,9 +167,10 @@ pub(crate) fn into_record(
 
 /// Reads one horse joined with its breed (one primary-key lookup), optionally only if `owner`
 /// owns it. Not boxed: both shapes are static queries, so their prepared statements are cached
-/// by type (this read serves `GET /api/horses/{id}`, the hottest route).
+/// by type (this read serves `GET /api/horses/{id}`, the hottest route). Takes the connection
+/// shared, so the read can be pipelined with others on the same connection.
 pub(crate) async fn load_horse(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     id: HorseId,
     owner: Option<UserId>,
 ) -> Result<Option<(HorseRow, String, bool)>, DieselError> {
@@ -177,11 +178,15 @@ pub(crate) async fn load_horse(
         .inner_join(breeds::table)
         .filter(horses::id.eq(id.get()));
     match owner {
-        None => by_id.select(horse_select()).first(conn).await.optional(),
+        None => by_id
+            .select(horse_select())
+            .first(&mut conn)
+            .await
+            .optional(),
         Some(owner) => by_id
             .filter(horses::owner_id.eq(owner.get()))
             .select(horse_select())
-            .first(conn)
+            .first(&mut conn)
             .await
             .optional(),
     }
@@ -397,8 +402,8 @@ impl HorseStore for DbPool {
     }
 
     async fn horse(&self, id: HorseId) -> Result<Option<HorseRecord>, StoreError> {
-        let mut conn = self.get().await?;
-        let row = load_horse(&mut conn, id, None).await.map_err(from_diesel)?;
+        let conn = self.get().await?;
+        let row = load_horse(&conn, id, None).await.map_err(from_diesel)?;
         record_or_none(row)
     }
 
@@ -431,12 +436,9 @@ impl HorseStore for DbPool {
             }
             q
         };
-        let mut conn = self.get().await?;
-        let total: i64 = filtered()
-            .count()
-            .get_result(&mut conn)
-            .await
-            .map_err(from_diesel)?;
+        let conn = self.get().await?;
+        let mut shared: &AsyncPgConnection = &conn;
+        let total = filtered().count().get_result::<i64>(&mut shared);
         let q = filtered();
         let desc = query.sort.descending;
         let q = match (query.sort.key, desc) {
@@ -458,7 +460,9 @@ impl HorseStore for DbPool {
             .select(horse_select())
             .limit(i64::from(page.limit()))
             .offset(page.offset())
-            .load::<(HorseRow, String, bool)>(&mut conn)
+            .load::<(HorseRow, String, bool)>(&mut shared);
+        // The total and the page in one round trip (pipelined).
+        let (total, rows) = futures_util::future::try_join(total, rows)
             .await
             .map_err(from_diesel)?;
         let items = rows

@@ -79,7 +79,7 @@ pub async fn record_house_flow(
 
 /// Adds XP to a player and records the event. XP never decreases.
 pub async fn award_user_xp(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     user_id: i64,
     amount: i32,
     reason: &str,
@@ -88,18 +88,19 @@ pub async fn award_user_xp(
     if amount <= 0 {
         return Ok(());
     }
-    diesel::update(users::table.find(user_id))
+    // Independent statements: sent together (pipelined), one round trip.
+    let add = diesel::update(users::table.find(user_id))
         .set(users::xp.eq(users::xp + i64::from(amount)))
-        .execute(conn)
-        .await?;
-    diesel::insert_into(user_xp_events::table)
+        .execute(&mut conn);
+    let record = diesel::insert_into(user_xp_events::table)
         .values((
             user_xp_events::user_id.eq(user_id),
             user_xp_events::amount.eq(amount),
             user_xp_events::reason.eq(reason),
             user_xp_events::reference.eq(reference),
         ))
-        .execute(conn)
+        .execute(&mut conn);
+    futures_util::future::try_join(add, record)
         .await
         .map(|_| ())
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel::upsert::excluded;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use equoria_application::StoreError;
 use equoria_application::horses::HorseRecord;
 use equoria_application::paging::{Page, Paged};
@@ -15,6 +15,8 @@ use equoria_application::training::*;
 use equoria_domain::horse::{GAME_YEAR, Health};
 use equoria_domain::training::{TRAINING_MAX_AGE, TRAINING_MIN_AGE, TrainingOutcome};
 use equoria_domain::{Discipline, DisciplineScore, HorseId, StatGain, UserId};
+use futures_util::FutureExt as _;
+use futures_util::future::{try_join, try_join4};
 
 use crate::DbPool;
 use crate::error::from_diesel;
@@ -46,20 +48,20 @@ impl TrainingStore for DbPool {
         owner: UserId,
         id: HorseId,
     ) -> Result<Option<TrainingSubject>, StoreError> {
-        let mut conn = self.get().await?;
-        let Some(row) = load_horse(&mut conn, id, Some(owner))
+        let conn = self.get().await?;
+        // The horse and its scores in one round trip (pipelined).
+        let mut shared: &AsyncPgConnection = &conn;
+        let scores = discipline_scores::table
+            .filter(discipline_scores::horse_id.eq(id.get()))
+            .select((discipline_scores::discipline, discipline_scores::score))
+            .load::<(String, i16)>(&mut shared);
+        let (row, rows) = try_join(load_horse(&conn, id, Some(owner)), scores)
             .await
-            .map_err(from_diesel)?
-        else {
+            .map_err(from_diesel)?;
+        let Some(row) = row else {
             return Ok(None);
         };
         let horse = into_record(row)?;
-        let rows: Vec<(String, i16)> = discipline_scores::table
-            .filter(discipline_scores::horse_id.eq(id.get()))
-            .select((discipline_scores::discipline, discipline_scores::score))
-            .load(&mut conn)
-            .await
-            .map_err(from_diesel)?;
         let mut scores = BTreeMap::new();
         for (name, score) in rows {
             let discipline = Discipline::parse(&name)
@@ -110,17 +112,22 @@ impl TrainingStore for DbPool {
                 let gain = outcome
                     .stat_gain
                     .and_then(|g| StatGain::apply(&stats, g.stat, g.amount));
-                if let Some(gain) = gain {
-                    let value = i16::from(gain.new_value.get());
-                    with_stat_column!(gain.stat, column => {
-                        diesel::update(horses::table.find(id.get()))
-                            .set(column.eq(value))
-                            .execute(conn)
-                            .await
-                    })?;
-                }
+                // The row is ours until commit and nothing below depends on another
+                // statement's result: send them all at once (pipelined), one round trip.
+                let shared: &AsyncPgConnection = conn;
+                let stat = match gain {
+                    Some(gain) => {
+                        let value = i16::from(gain.new_value.get());
+                        with_stat_column!(gain.stat, column => {
+                            diesel::update(horses::table.find(id.get()))
+                                .set(column.eq(value))
+                                .execute(&mut &*shared)
+                        })
+                    }
+                    None => futures_util::future::ready(Ok(0)).boxed(),
+                };
                 let discipline = outcome.discipline.name();
-                diesel::insert_into(discipline_scores::table)
+                let score = diesel::insert_into(discipline_scores::table)
                     .values((
                         discipline_scores::horse_id.eq(id.get()),
                         discipline_scores::discipline.eq(discipline),
@@ -129,10 +136,9 @@ impl TrainingStore for DbPool {
                     .on_conflict((discipline_scores::horse_id, discipline_scores::discipline))
                     .do_update()
                     .set(discipline_scores::score.eq(excluded(discipline_scores::score)))
-                    .execute(conn)
-                    .await?;
+                    .execute(&mut &*shared);
                 let xp = i32::try_from(outcome.xp_awarded).unwrap_or(i32::MAX);
-                diesel::insert_into(training_sessions::table)
+                let session = diesel::insert_into(training_sessions::table)
                     .values((
                         training_sessions::horse_id.eq(id.get()),
                         training_sessions::user_id.eq(owner.get()),
@@ -144,10 +150,10 @@ impl TrainingStore for DbPool {
                         training_sessions::xp_awarded.eq(xp),
                         training_sessions::trained_at.eq(now),
                     ))
-                    .execute(conn)
-                    .await?;
+                    .execute(&mut &*shared);
                 let reference = format!("horse:{}", id.get());
-                award_user_xp(conn, owner.get(), xp, "training", Some(&reference)).await?;
+                let owner_xp = award_user_xp(shared, owner.get(), xp, "training", Some(&reference));
+                try_join4(stat, score, session, owner_xp).await?;
                 Ok(TrainingCommit::Committed { stat_gain: gain })
             })
             .await;
