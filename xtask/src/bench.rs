@@ -29,6 +29,9 @@ const WORK_DIR: &str = "equoria-bench";
 const USER_BASE: u64 = 1_000_000;
 const HORSE_BASE: u64 = 1_000_000;
 const PLAYERS: u64 = 10_000;
+/// Players 1..=COSTLY_PLAYERS have the server's bcrypt cost (the login scenario's); the others
+/// a cost-4 hash (the user flow's, see bench/seed.sql).
+const COSTLY_PLAYERS: u64 = 1_000;
 const HORSES: u64 = 100_000;
 /// The one password every seeded player has (the template account's).
 const PASSWORD: &str = "bench-password-0001";
@@ -36,6 +39,21 @@ const PASSWORD: &str = "bench-password-0001";
 const UNLIMITED: &str = "1000000000";
 const WARMUP_SECS: u64 = 3;
 const SEQUENTIAL_LOGINS: usize = 5;
+
+/// The user flow's runs: each connection's mean pause between an answer and its next request,
+/// in ms (exponentially distributed, see bench/flow.lua). 0 is the saturated closed loop (mean
+/// latency = connections / throughput, whatever the server does); the others are 500 players
+/// who each act every half second or every second on average, plus the time of the answer:
+/// far busier than people reading a screen.
+const FLOW_PACES: [(u64, &str); 3] = [
+    (0, "user flow: list own horses + train, no pause"),
+    (500, "user flow: list own horses + train, 0.5 s mean pause"),
+    (1000, "user flow: list own horses + train, 1 s mean pause"),
+];
+
+/// How long the flow players log in before the flow (tokens for every one of them, or as
+/// many as fit).
+const FLOW_LOGIN_SECS: u64 = 10;
 
 const COMMON_LUA: &str = include_str!("bench/common.lua");
 const SEED_SQL: &str = include_str!("bench/seed.sql");
@@ -169,7 +187,7 @@ pub fn run<'a>(ctx: &'a Ctx, options: &Options) -> anyhow::Result<()> {
     let outcome = (|| {
         staging::wait_until_ready(ctx, &mut server, port)?;
         prepare_data(ctx, &database.url, port, seeded && options.keep_data, &work)?;
-        let rows = scenarios(ctx, &server, port, options, &work)?;
+        let rows = scenarios(ctx, &server, port, &database.url, options, &work)?;
         let pgbench = pgbench_ceiling(ctx, &database, options)?;
         report(&rows, &pgbench, &server);
         Ok(())
@@ -258,7 +276,7 @@ fn prepare_data(ctx: &Ctx, url: &str, port: u16, reuse: bool, work: &Path) -> an
     let started = Instant::now();
     ctx.run(cmd!(
         sh,
-        "psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -d {url} -f {seed}"
+        "psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -v flow_password={PASSWORD} -d {url} -f {seed}"
     ))?;
     say!("seeded in {:.1} s", started.elapsed().as_secs_f64());
     // The VACUUM at the end of the seed script left most of the horses' pages not all-visible
@@ -310,6 +328,7 @@ fn scenarios(
     ctx: &Ctx,
     server: &Background,
     port: u16,
+    url: &str,
     options: &Options,
     work: &Path,
 ) -> anyhow::Result<Vec<Row>> {
@@ -394,7 +413,8 @@ fn scenarios(
         threads: 1,
         timeout_secs: 10,
         env: vec![
-            ("BENCH_PLAYERS", PLAYERS.to_string()),
+            ("BENCH_FIRST_PLAYER", "1".to_owned()),
+            ("BENCH_PLAYERS", COSTLY_PLAYERS.to_string()),
             ("BENCH_PASSWORD", PASSWORD.to_owned()),
             ("BENCH_TOKEN_DIR", token_dir.display().to_string()),
         ],
@@ -421,28 +441,60 @@ fn scenarios(
         rows.push(ping_row);
     }
 
-    // The user flow with the tokens those logins obtained.
-    let tokens = merge_tokens(&token_dir)?;
+    // The user flow, with tokens of the flow players (cheap hashes) obtained by real logins
+    // first; those logins are not measured (the scenario above measured the real cost).
+    let flow_token_dir = work.join("flow-tokens");
+    let _ = fs::remove_dir_all(&flow_token_dir);
+    fs::create_dir_all(&flow_token_dir)?;
     let flow_threads = 2;
-    if tokens.1 < flow_threads {
-        bail!("the login scenario obtained only {} tokens", tokens.1);
-    }
-    let flow = Load {
-        name: "user flow: list own horses + train",
-        script: include_str!("bench/flow.lua"),
+    let flow_logins = Load {
+        name: "POST /api/auth/login (flow players, bcrypt cost 4)",
+        script: include_str!("bench/login.lua"),
         path: "/",
-        connections: 500,
+        connections: 8,
         threads: flow_threads,
-        timeout_secs: 5,
+        timeout_secs: 10,
         env: vec![
-            ("BENCH_TOKENS_FILE", tokens.0.display().to_string()),
-            ("BENCH_USER_BASE", USER_BASE.to_string()),
-            ("BENCH_HORSE_BASE", HORSE_BASE.to_string()),
+            ("BENCH_FIRST_PLAYER", (COSTLY_PLAYERS + 1).to_string()),
+            ("BENCH_PLAYERS", (PLAYERS - COSTLY_PLAYERS).to_string()),
+            ("BENCH_SEQUENTIAL", "1".to_owned()),
             ("BENCH_THREADS", flow_threads.to_string()),
+            ("BENCH_PASSWORD", PASSWORD.to_owned()),
+            ("BENCH_TOKEN_DIR", flow_token_dir.display().to_string()),
         ],
     };
+    say!("logging the user flow's players in (not measured)");
+    measure_together(ctx, server, port, &[&flow_logins], FLOW_LOGIN_SECS)?;
+    let tokens = merge_tokens(&flow_token_dir)?;
+    if tokens.1 < flow_threads {
+        bail!("the flow players' logins obtained only {} tokens", tokens.1);
+    }
     let note = format!("{} logged-in players, 10 horses each", tokens.1);
-    rows.push(measure(ctx, server, port, &flow, duration, false, &note)?);
+    for (think_ms, name) in FLOW_PACES {
+        // Each run starts with every horse off cooldown, so its trains are real trainings.
+        let sql = "UPDATE horses SET training_cooldown_end = NULL \
+                   WHERE training_cooldown_end IS NOT NULL";
+        ctx.run(cmd!(
+            ctx.sh,
+            "psql -X -q -v ON_ERROR_STOP=1 -d {url} -c {sql}"
+        ))?;
+        let flow = Load {
+            name,
+            script: include_str!("bench/flow.lua"),
+            path: "/",
+            connections: 500,
+            threads: flow_threads,
+            timeout_secs: 5,
+            env: vec![
+                ("BENCH_TOKENS_FILE", tokens.0.display().to_string()),
+                ("BENCH_USER_BASE", USER_BASE.to_string()),
+                ("BENCH_HORSE_BASE", HORSE_BASE.to_string()),
+                ("BENCH_THREADS", flow_threads.to_string()),
+                ("BENCH_THINK_MS", think_ms.to_string()),
+            ],
+        };
+        rows.push(measure(ctx, server, port, &flow, duration, false, &note)?);
+    }
     Ok(rows)
 }
 

@@ -3,6 +3,14 @@
 -- thread takes its own share of the players, so no two threads train the same horse. Each
 -- train goes to the player's next horse; once all ten are on cooldown the answer is 422
 -- ON_COOLDOWN, which is counted apart (a rule refusal, not an error).
+--
+-- BENCH_THINK_MS: the mean pause of each connection between an answer and its next request (a
+-- player reading the screen), drawn from an exponential distribution so that the connections
+-- do not fire in lockstep (with a fixed pause, all 500 would stay in phase and arrive as one
+-- burst every pause), capped at 4 s: the server closes connections idle for 5 s (actix's
+-- keep-alive), which a browser would reconnect after but wrk counts as an error. 0 is wrk's plain closed loop: every connection fires again at once,
+-- which measures the saturated server, where latency = connections / throughput.
+local think_ms = tonumber(os.getenv("BENCH_THINK_MS") or "0")
 local user_base = tonumber(os.getenv("BENCH_USER_BASE"))
 local horse_base = tonumber(os.getenv("BENCH_HORSE_BASE"))
 local nthreads = tonumber(os.getenv("BENCH_THREADS"))
@@ -37,4 +45,10 @@ end
 
 response = function(status, headers, body)
    count(status)
+end
+
+if think_ms > 0 then
+   delay = function()
+      return math.min(4000, math.floor(-math.log(1 - math.random()) * think_ms))
+   end
 end
