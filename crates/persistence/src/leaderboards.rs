@@ -10,13 +10,15 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Int4, Int8, Nullable, Text, Timestamptz};
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use equoria_application::StoreError;
 use equoria_application::leaderboards::*;
 use equoria_application::paging::{Page, Paged};
 use equoria_domain::{HorseId, Money, ShowId, UserId};
+use futures_util::future::try_join;
 
 use crate::DbPool;
+use crate::cached_sql::Cached;
 use crate::error::from_diesel;
 
 #[derive(Debug, diesel::QueryableByName)]
@@ -127,6 +129,11 @@ pub mod sql {
                ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2) r \
          JOIN shows s ON s.id = r.show_id JOIN users u ON u.id = r.user_id \
          ORDER BY r.created_at DESC, r.id DESC";
+    /// Planned at every call with their parameter values rather than kept prepared: their
+    /// generic plan (made without the values) cannot tell how many rows the first step yields
+    /// and joins by sequential scans. The plan test checks both plans of every other statement.
+    pub const PLANNED_PER_CALL: [&str; 2] = [PLAYERS_BY_XP_SINCE, RECENT_WINNERS];
+
     pub const RECENT_WINNERS_TOTAL: &str = "SELECT count(*) AS total FROM \
          (SELECT 1 FROM competition_results WHERE placement = 1 \
           ORDER BY created_at DESC, id DESC LIMIT $1) t";
@@ -179,8 +186,8 @@ fn into_horse_standing(r: HorseRow) -> Result<HorseStanding, StoreError> {
 impl DbPool {
     async fn board<R, T>(
         &self,
-        rows_sql: &str,
-        total_sql: &str,
+        rows_sql: &'static str,
+        total_sql: &'static str,
         since: Option<DateTime<Utc>>,
         page: Page,
         convert: impl Fn(R) -> Result<T, StoreError>,
@@ -188,39 +195,29 @@ impl DbPool {
     where
         R: diesel::QueryableByName<diesel::pg::Pg> + Send + 'static,
     {
-        let mut conn = self.get().await?;
+        let conn = self.get().await?;
+        let mut shared: &AsyncPgConnection = &conn;
+        let keep = |sql: &str| !sql::PLANNED_PER_CALL.contains(&sql);
+        let total = diesel::sql_query(total_sql).bind::<BigInt, _>(depth());
+        let rows = diesel::sql_query(rows_sql)
+            .bind::<BigInt, _>(page_limit(page))
+            .bind::<BigInt, _>(page.offset());
+        // The total and the page in one round trip (pipelined).
         let (total, rows): (Total, Vec<R>) = match since {
             None => {
-                let total = diesel::sql_query(total_sql)
-                    .bind::<BigInt, _>(depth())
-                    .get_result(&mut conn)
-                    .await
-                    .map_err(from_diesel)?;
-                let rows = diesel::sql_query(rows_sql)
-                    .bind::<BigInt, _>(page_limit(page))
-                    .bind::<BigInt, _>(page.offset())
-                    .load(&mut conn)
-                    .await
-                    .map_err(from_diesel)?;
-                (total, rows)
+                let total = Cached::new(total, keep(total_sql)).get_result(&mut shared);
+                let rows = Cached::new(rows, keep(rows_sql)).load(&mut shared);
+                try_join(total, rows).await
             }
             Some(since) => {
-                let total = diesel::sql_query(total_sql)
-                    .bind::<BigInt, _>(depth())
-                    .bind::<Timestamptz, _>(since)
-                    .get_result(&mut conn)
-                    .await
-                    .map_err(from_diesel)?;
-                let rows = diesel::sql_query(rows_sql)
-                    .bind::<BigInt, _>(page_limit(page))
-                    .bind::<BigInt, _>(page.offset())
-                    .bind::<Timestamptz, _>(since)
-                    .load(&mut conn)
-                    .await
-                    .map_err(from_diesel)?;
-                (total, rows)
+                let total = total.bind::<Timestamptz, _>(since);
+                let rows = rows.bind::<Timestamptz, _>(since);
+                let total = Cached::new(total, keep(total_sql)).get_result(&mut shared);
+                let rows = Cached::new(rows, keep(rows_sql)).load(&mut shared);
+                try_join(total, rows).await
             }
-        };
+        }
+        .map_err(from_diesel)?;
         let items = rows.into_iter().map(convert).collect::<Result<_, _>>()?;
         Ok(Paged {
             items,

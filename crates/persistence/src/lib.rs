@@ -5,6 +5,7 @@
 //! crosses the boundary is a domain or application type.
 
 pub mod accounts;
+mod cached_sql;
 pub mod error;
 pub mod health;
 pub mod horses;
