@@ -78,13 +78,28 @@ pub fn database_in(cluster: Cluster, database: &str) -> anyhow::Result<Database>
 
 /// Starts (or with `fresh`, recreates) a cluster in `dir`, explaining what happened.
 pub fn start_cluster(ctx: &Ctx, dir: &Path, fresh: bool, purpose: &str) -> anyhow::Result<Cluster> {
+    let options = Options {
+        fresh,
+        ..Options::default()
+    };
+    start_cluster_with(ctx, dir, options, purpose)
+}
+
+/// [`start_cluster`] with server settings of the caller's (see [`Options::settings`]).
+pub fn start_cluster_with(
+    ctx: &Ctx,
+    dir: &Path,
+    options: Options,
+    purpose: &str,
+) -> anyhow::Result<Cluster> {
+    let fresh = options.fresh;
     ctx.check_interrupted()?;
     say!(
         "starting {} {purpose} PostgreSQL cluster in {}",
         if fresh { "a fresh" } else { "the" },
         ctx.show(dir)
     );
-    let cluster = Cluster::start(dir, Options { fresh }).with_context(|| {
+    let cluster = Cluster::start(dir, options).with_context(|| {
         format!(
             "could not start the {purpose} PostgreSQL cluster in {}",
             ctx.show(dir)

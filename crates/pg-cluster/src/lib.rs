@@ -43,6 +43,10 @@ pub struct Options {
     /// Delete the data directory (and its log) first, so the cluster starts empty. Refused while
     /// a server started by someone else still runs in it.
     pub fresh: bool,
+    /// Server settings passed as `-c name=value` after this crate's defaults, which they
+    /// override (e.g. `fsync=on` where the figures should be those of a durable database).
+    /// They apply to a server this call starts, not to one found already running.
+    pub settings: Vec<(String, String)>,
 }
 
 /// Why a cluster could not be started, stopped or used. Every message says what was attempted
@@ -491,6 +495,8 @@ pub struct Cluster {
     run_as: RunAs,
     owned: bool,
     stopped: bool,
+    /// [`Options::settings`], for every start of the server.
+    settings: Vec<(String, String)>,
 }
 
 impl Cluster {
@@ -519,6 +525,7 @@ impl Cluster {
             run_as,
             owned: false,
             stopped: false,
+            settings: options.settings,
         };
 
         if cluster.data_dir.join("postmaster.pid").exists() {
@@ -718,12 +725,15 @@ impl Cluster {
             // fsync, synchronous_commit and full_page_writes are off: a crash may corrupt this
             // cluster, which is fine for throwaway development and test data, and it makes
             // creating a database per test several times faster.
-            let server_options = format!(
+            let mut server_options = format!(
                 "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' \
                  -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
                  -c max_connections={MAX_CONNECTIONS}",
                 self.port
             );
+            for (name, value) in &self.settings {
+                server_options.push_str(&format!(" -c {name}='{value}'"));
+            }
             let mut pg_ctl = self.pg_ctl(["start", "-w", "-t", "60"]);
             pg_ctl
                 .arg("-l")

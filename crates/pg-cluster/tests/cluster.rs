@@ -12,7 +12,10 @@ fn cluster_dir(name: &str) -> PathBuf {
 }
 
 fn fresh() -> Options {
-    Options { fresh: true }
+    Options {
+        fresh: true,
+        ..Options::default()
+    }
 }
 
 /// Runs `sql` through psql against `url` and returns what it printed.
