@@ -46,3 +46,38 @@ async fn sigterm_lets_slow_in_flight_requests_complete_then_exits_0() {
     assert!(reqwest::get(server.url("/ping")).await.is_err());
     assert!(server.log_text().contains("SIGTERM"));
 }
+
+/// A connection the server accepted before the signal, whose request only arrives after it, is
+/// still answered: the server stops accepting first and starts the graceful stop (which closes
+/// connections with no request read yet) only `ACCEPT_QUIESCE` (250 ms) later.
+#[tokio::test]
+async fn a_connection_accepted_before_sigterm_gets_an_answer_to_its_late_request() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let db = TestDatabase::migrated().await;
+    let mut server = Server::start(db.url(), &[("SHUTDOWN_TIMEOUT_SECS", "10")]).await;
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
+        .await
+        .unwrap();
+    // Time for the accept thread to hand the connection to a worker.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    server.signal("TERM");
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    stream
+        .write_all(b"GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await
+        .unwrap();
+    // The server answers and closes (no keep-alive while it stops).
+    let mut response = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response))
+        .await
+        .expect("no answer and no close within 5 s");
+    let text = String::from_utf8_lossy(&response);
+    assert!(
+        read.is_ok() && text.starts_with("HTTP/1.1 200"),
+        "read {read:?}, got {text:?}\n{}",
+        server.log_text()
+    );
+    let status = server.wait_exit(Duration::from_secs(15)).await;
+    assert_eq!(status.code(), Some(0), "{}", server.log_text());
+}
