@@ -10,10 +10,8 @@
 --   show s (1..100000), entry/result (s - 1) * 10 + j for place j (1..10)
 -- Players 1..1000 share the password hash of the account `bench_template`, registered through
 -- the API just before this runs (so the hash has the server's configured bcrypt cost): the
--- login scenario measures their logins. Players 1001..10000, the user flow's, have the same
--- password hashed at bcrypt cost 4 (pgcrypto, dropped again), so that thousands of them can
--- log in before the flow in a few seconds; login verifies at the cost stored in the hash.
--- psql variable: flow_password.
+-- login scenario measures their logins. xtask then gives players 1001..10000, the user
+-- flow's, the same password hashed at bcrypt cost 4 (`flow_hashes_sql` in bench.rs).
 \set ON_ERROR_STOP 1
 SET synchronous_commit = off;
 BEGIN;
@@ -134,11 +132,6 @@ SELECT setval(pg_get_serial_sequence('shows', 'id'), (SELECT max(id) FROM shows)
 SELECT setval(pg_get_serial_sequence('show_entries', 'id'), (SELECT max(id) FROM show_entries));
 SELECT setval(pg_get_serial_sequence('competition_results', 'id'),
               (SELECT max(id) FROM competition_results));
-
-CREATE EXTENSION pgcrypto;
-UPDATE users SET password_hash = (SELECT crypt(:'flow_password', gen_salt('bf', 4)))
-WHERE id > 1000000 + 1000;
-DROP EXTENSION pgcrypto;
 
 COMMIT;
 
