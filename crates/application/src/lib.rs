@@ -13,6 +13,7 @@ pub mod leaderboards;
 pub mod paging;
 pub mod shows;
 pub mod training;
+pub mod xp;
 
 mod error;
 

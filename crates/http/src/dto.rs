@@ -1,8 +1,9 @@
-//! Wire shapes shared by several routes: envelopes and pagination.
+//! Wire shapes shared by several routes: envelopes, pagination, XP histories.
 
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload};
 use equoria_application::paging::{Page, Paged};
+use equoria_application::xp::XpEvent;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -141,4 +142,27 @@ impl FromRequest for Paging {
 /// (callers answer 404, since no resource has such an id).
 pub fn path_id(raw: &str) -> Option<i64> {
     raw.parse::<i64>().ok().filter(|id| *id > 0)
+}
+
+/// One XP change of a player or of a horse (both XP histories).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct XpEventDto {
+    pub id: i64,
+    pub amount: i32,
+    pub reason: String,
+    pub reference: Option<String>,
+    pub created_at: String,
+}
+
+impl From<XpEvent> for XpEventDto {
+    fn from(e: XpEvent) -> Self {
+        Self {
+            id: e.id,
+            amount: e.amount,
+            reason: e.reason,
+            reference: e.reference,
+            created_at: e.created_at.to_rfc3339(),
+        }
+    }
 }

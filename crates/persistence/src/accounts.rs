@@ -8,13 +8,14 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use equoria_application::StoreError;
 use equoria_application::accounts::*;
 use equoria_application::paging::{Page, Paged};
+use equoria_application::xp::XpEvent;
 use equoria_domain::account::{Email, Role};
 use equoria_domain::{Money, Stat, UserId};
 use uuid::Uuid;
 
 use crate::DbPool;
 use crate::error::from_diesel;
-use crate::ledger::{MoneyError, move_money};
+use crate::ledger::{MoneyError, XpEventRow, into_xp_event, move_money};
 use crate::schema::{breeds, horses, ledger_entries, refresh_tokens, user_xp_events, users};
 
 #[derive(Debug, Queryable, Selectable)]
@@ -313,7 +314,7 @@ impl AccountStore for DbPool {
             .get_result(&mut conn)
             .await
             .map_err(from_diesel)?;
-        let rows: Vec<(i64, i32, String, Option<String>, DateTime<Utc>)> = user_xp_events::table
+        let rows: Vec<XpEventRow> = user_xp_events::table
             .filter(filter)
             .order(user_xp_events::id.desc())
             .limit(i64::from(page.limit()))
@@ -328,16 +329,7 @@ impl AccountStore for DbPool {
             .load(&mut conn)
             .await
             .map_err(from_diesel)?;
-        let items = rows
-            .into_iter()
-            .map(|(id, amount, reason, reference, created_at)| XpEvent {
-                id,
-                amount,
-                reason,
-                reference,
-                created_at,
-            })
-            .collect();
+        let items = rows.into_iter().map(into_xp_event).collect();
         Ok(paged(items, total, page))
     }
 

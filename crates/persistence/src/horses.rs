@@ -8,13 +8,14 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use equoria_application::StoreError;
 use equoria_application::horses::*;
 use equoria_application::paging::{Page, Paged};
+use equoria_application::xp::XpEvent;
 use equoria_domain::horse::{Health, HorseName, Sex};
 use equoria_domain::stats::STAT_COUNT;
 use equoria_domain::{BreedId, HorseId, Money, ShowId, Stat, StatValue, Stats, UserId};
 
 use crate::DbPool;
 use crate::error::from_diesel;
-use crate::ledger::{MoneyError, move_money};
+use crate::ledger::{MoneyError, XpEventRow, into_xp_event, move_money};
 use crate::schema::{breeds, competition_results, horse_xp_events, horses, shows, users};
 
 #[diesel::declare_sql_function]
@@ -567,7 +568,7 @@ impl HorseStore for DbPool {
         owner: UserId,
         id: HorseId,
         page: Page,
-    ) -> Result<Option<Paged<HorseXpEvent>>, StoreError> {
+    ) -> Result<Option<Paged<XpEvent>>, StoreError> {
         let mut conn = self.get().await?;
         let owned: bool = diesel::select(diesel::dsl::exists(
             horses::table
@@ -587,7 +588,7 @@ impl HorseStore for DbPool {
             .get_result(&mut conn)
             .await
             .map_err(from_diesel)?;
-        let rows: Vec<(i64, i32, String, Option<String>, DateTime<Utc>)> = horse_xp_events::table
+        let rows: Vec<XpEventRow> = horse_xp_events::table
             .filter(filter)
             .order((
                 horse_xp_events::created_at.desc(),
@@ -605,16 +606,7 @@ impl HorseStore for DbPool {
             .load(&mut conn)
             .await
             .map_err(from_diesel)?;
-        let items = rows
-            .into_iter()
-            .map(|(id, amount, reason, reference, created_at)| HorseXpEvent {
-                id,
-                amount,
-                reason,
-                reference,
-                created_at,
-            })
-            .collect();
+        let items = rows.into_iter().map(into_xp_event).collect();
         Ok(Some(Paged { items, total, page }))
     }
 

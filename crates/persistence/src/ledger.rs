@@ -2,8 +2,10 @@
 //! history row, run inside the caller's transaction, so balances can never
 //! go negative and every change is recorded next to it.
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use equoria_application::xp::XpEvent;
 
 use crate::schema::{house_ledger, ledger_entries, user_xp_events, users};
 
@@ -75,6 +77,19 @@ pub async fn record_house_flow(
         .execute(conn)
         .await
         .map(|_| ())
+}
+
+/// A row of an XP history (player or horse): id, amount, reason, reference, created_at.
+pub(crate) type XpEventRow = (i64, i32, String, Option<String>, DateTime<Utc>);
+
+pub(crate) fn into_xp_event((id, amount, reason, reference, created_at): XpEventRow) -> XpEvent {
+    XpEvent {
+        id,
+        amount,
+        reason,
+        reference,
+        created_at,
+    }
 }
 
 /// Adds XP to a player and records the event. XP never decreases.

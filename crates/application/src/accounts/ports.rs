@@ -95,15 +95,7 @@ pub enum Rotation {
     Invalid,
 }
 
-/// One XP change of a player.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct XpEvent {
-    pub id: i64,
-    pub amount: i32,
-    pub reason: String,
-    pub reference: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
+use crate::xp::XpEvent;
 
 /// One money movement of a player.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 //! The account use cases.
 
+use crate::xp::XpEvent;
 use std::sync::Arc;
 
 use equoria_domain::UserId;

@@ -160,15 +160,7 @@ pub enum Deletion {
     Entered,
 }
 
-/// One change of a horse's XP.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HorseXpEvent {
-    pub id: i64,
-    pub amount: i32,
-    pub reason: String,
-    pub reference: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
+use crate::xp::XpEvent;
 
 /// One placement of a horse in a show that ran.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,7 +230,7 @@ pub trait HorseStore: Send + Sync {
         owner: UserId,
         id: HorseId,
         page: Page,
-    ) -> Result<Option<Paged<HorseXpEvent>>, StoreError>;
+    ) -> Result<Option<Paged<XpEvent>>, StoreError>;
 
     /// The horse's competition results, newest first; `None` if there is no such horse.
     async fn horse_results(

@@ -1,5 +1,6 @@
 //! The breed and horse use cases.
 
+use crate::xp::XpEvent;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -266,7 +267,7 @@ impl Horses {
         owner: UserId,
         id: HorseId,
         page: Page,
-    ) -> Result<Paged<HorseXpEvent>, HorseError> {
+    ) -> Result<Paged<XpEvent>, HorseError> {
         self.store
             .horse_xp_history(owner, id, page)
             .await?

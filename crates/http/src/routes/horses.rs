@@ -19,8 +19,7 @@ use std::fmt;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use equoria_application::horses::{
-    Horse, HorseError, HorseFilter, HorseResult, HorseSort, HorseSortKey, HorseXpEvent,
-    HorseXpStatus, Purchase,
+    Horse, HorseError, HorseFilter, HorseResult, HorseSort, HorseSortKey, HorseXpStatus, Purchase,
 };
 use equoria_domain::horse::{HorseName, HorseNameError, PurchaseAge, Sex};
 use equoria_domain::stats::STAT_COUNT;
@@ -29,7 +28,9 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::dto::{ListResponse, Paging, Success, created, list, ok, page_from, query_pairs};
+use crate::dto::{
+    ListResponse, Paging, Success, XpEventDto, created, list, ok, page_from, query_pairs,
+};
 use crate::error::FieldError;
 use crate::extract::{Body, Fields, FromBody};
 use crate::security::auth::AuthUser;
@@ -631,34 +632,11 @@ pub async fn allocate_stat(
     }))
 }
 
-/// One change of a horse's XP.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct HorseXpEventDto {
-    pub id: i64,
-    pub amount: i32,
-    pub reason: String,
-    pub reference: Option<String>,
-    pub created_at: String,
-}
-
-impl From<HorseXpEvent> for HorseXpEventDto {
-    fn from(e: HorseXpEvent) -> Self {
-        Self {
-            id: e.id,
-            amount: e.amount,
-            reason: e.reason,
-            reference: e.reference,
-            created_at: e.created_at.to_rfc3339(),
-        }
-    }
-}
-
 /// A horse's XP events, newest first (owner only).
 #[utoipa::path(get, path = "/api/horses/{id}/xp-history", tag = "horses",
     params(("id" = i64, Path, description = "Horse id"), crate::dto::PageQuery),
     security(("bearer" = [])), responses(
-    (status = 200, description = "XP events", body = inline(ListResponse<HorseXpEventDto>)),
+    (status = 200, description = "XP events", body = inline(ListResponse<XpEventDto>)),
     (status = 404, description = "No such horse of yours", body = crate::error::ErrorEnvelope)))]
 pub async fn horse_xp_history(
     state: web::Data<AppState>,
@@ -672,7 +650,7 @@ pub async fn horse_xp_history(
         .xp_history(user.id, id, page)
         .await
         .map_err(horse_error)?;
-    Ok(list(events, HorseXpEventDto::from))
+    Ok(list(events, XpEventDto::from))
 }
 
 /// One placement of a horse in a show that ran.

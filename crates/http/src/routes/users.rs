@@ -1,7 +1,7 @@
 //! `/api/users`: profiles, progression, history, roles.
 
 use actix_web::{HttpResponse, web};
-use equoria_application::accounts::{LedgerEntry, UserProfile, XpEvent};
+use equoria_application::accounts::{LedgerEntry, UserProfile};
 use equoria_domain::UserId;
 use equoria_domain::account::Role;
 use equoria_domain::progression::Progress;
@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::account_error;
 use super::auth::{UserDto, level_of};
-use crate::dto::{Paging, list, ok};
+use crate::dto::{Paging, XpEventDto, list, ok};
 use crate::extract::{Body, Fields, FromBody};
 use crate::security::auth::{AdminUser, AuthUser};
 use crate::{ApiError, AppState, validate};
@@ -51,28 +51,6 @@ pub struct ProgressDto {
     /// XP still missing for the next level (100 - xp % 100).
     pub xp_to_next_level: u32,
     pub progress_percent: u32,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct XpEventDto {
-    pub id: i64,
-    pub amount: i32,
-    pub reason: String,
-    pub reference: Option<String>,
-    pub created_at: String,
-}
-
-impl From<XpEvent> for XpEventDto {
-    fn from(e: XpEvent) -> Self {
-        Self {
-            id: e.id,
-            amount: e.amount,
-            reason: e.reason,
-            reference: e.reference,
-            created_at: e.created_at.to_rfc3339(),
-        }
-    }
 }
 
 /// A ledger entry: signed amount and the balance after it.
