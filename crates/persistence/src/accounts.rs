@@ -71,8 +71,23 @@ impl From<DieselError> for RegisterTxError {
     }
 }
 
-fn paged<T>(items: Vec<T>, total: i64, page: Page) -> Paged<T> {
-    Paged { items, total, page }
+/// What a login or a password change checks. No Debug: it holds the password hash.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+struct CredentialsRow {
+    id: i64,
+    role: String,
+    password_hash: String,
+}
+
+impl CredentialsRow {
+    fn into_credentials(self) -> Result<Credentials, StoreError> {
+        Ok(Credentials {
+            id: UserId::new(self.id),
+            role: parse_role(&self.role)?,
+            password_hash: self.password_hash,
+        })
+    }
 }
 
 #[async_trait]
@@ -173,40 +188,26 @@ impl AccountStore for DbPool {
 
     async fn credentials_by_email(&self, email: &Email) -> Result<Option<Credentials>, StoreError> {
         let mut conn = self.get().await?;
-        let row: Option<(i64, String, String)> = users::table
+        let row: Option<CredentialsRow> = users::table
             .filter(users::email.eq(email.as_str()))
-            .select((users::id, users::role, users::password_hash))
+            .select(CredentialsRow::as_select())
             .first(&mut conn)
             .await
             .optional()
             .map_err(from_diesel)?;
-        row.map(|(id, role, password_hash)| {
-            Ok(Credentials {
-                id: UserId::new(id),
-                role: parse_role(&role)?,
-                password_hash,
-            })
-        })
-        .transpose()
+        row.map(CredentialsRow::into_credentials).transpose()
     }
 
     async fn credentials_by_id(&self, id: UserId) -> Result<Option<Credentials>, StoreError> {
         let mut conn = self.get().await?;
-        let row: Option<(i64, String, String)> = users::table
+        let row: Option<CredentialsRow> = users::table
             .find(id.get())
-            .select((users::id, users::role, users::password_hash))
+            .select(CredentialsRow::as_select())
             .first(&mut conn)
             .await
             .optional()
             .map_err(from_diesel)?;
-        row.map(|(id, role, password_hash)| {
-            Ok(Credentials {
-                id: UserId::new(id),
-                role: parse_role(&role)?,
-                password_hash,
-            })
-        })
-        .transpose()
+        row.map(CredentialsRow::into_credentials).transpose()
     }
 
     async fn profile(&self, id: UserId) -> Result<Option<UserProfile>, StoreError> {
@@ -290,7 +291,7 @@ impl AccountStore for DbPool {
             .into_iter()
             .map(UserRow::into_profile)
             .collect::<Result<_, _>>()?;
-        Ok(paged(items, total, page))
+        Ok(Paged { items, total, page })
     }
 
     async fn set_role(&self, id: UserId, role: Role) -> Result<Option<UserProfile>, StoreError> {
@@ -330,7 +331,7 @@ impl AccountStore for DbPool {
             .await
             .map_err(from_diesel)?;
         let items = rows.into_iter().map(into_xp_event).collect();
-        Ok(paged(items, total, page))
+        Ok(Paged { items, total, page })
     }
 
     async fn transactions(&self, id: UserId, page: Page) -> Result<Paged<LedgerEntry>, StoreError> {
@@ -372,7 +373,7 @@ impl AccountStore for DbPool {
                 },
             )
             .collect();
-        Ok(paged(items, total, page))
+        Ok(Paged { items, total, page })
     }
 
     async fn store_refresh_token(&self, token: NewRefreshToken) -> Result<(), StoreError> {
