@@ -281,24 +281,7 @@ fn prepare_data(ctx: &Ctx, url: &str, port: u16, reuse: bool, work: &Path) -> an
             "psql -X -q -v ON_ERROR_STOP=1 -d {url} -c {flow_hashes}"
         ));
     }
-    let body = format!(
-        r#"{{"email":"bench_template@bench.equoria.test","username":"bench_template","password":"{PASSWORD}"}}"#
-    );
-    let response = http::request(
-        port,
-        "POST",
-        "/api/auth/register",
-        &[],
-        Some(&body),
-        Duration::from_secs(30),
-    )?;
-    if response.status != 201 {
-        bail!(
-            "registering the template account answered {}: {}",
-            response.status,
-            response.body
-        );
-    }
+    http::register(port, "bench_template", "bench.equoria.test", PASSWORD)?;
     let seed = work.join("seed.sql");
     fs::write(&seed, SEED_SQL).with_context(|| format!("writing {}", seed.display()))?;
     say!(

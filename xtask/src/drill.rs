@@ -152,32 +152,7 @@ impl Bed {
 
 /// Registers an account; returns (access token, user id).
 pub fn register(port: u16, name: &str) -> anyhow::Result<(String, u64)> {
-    let body = format!(
-        r#"{{"email":"{name}@drill.equoria.test","username":"{name}","password":"{PASSWORD}"}}"#
-    );
-    let response = http::request(
-        port,
-        "POST",
-        "/api/auth/register",
-        &[],
-        Some(&body),
-        Duration::from_secs(30),
-    )?;
-    if response.status != 201 {
-        bail!(
-            "registering {name} answered {}: {}",
-            response.status,
-            response.body
-        );
-    }
-    let json: serde_json::Value = serde_json::from_str(&response.body)?;
-    let token = json["data"]["accessToken"]
-        .as_str()
-        .ok_or_else(|| anyhow!("no accessToken in {}", response.body))?;
-    let id = json["data"]["user"]["id"]
-        .as_u64()
-        .ok_or_else(|| anyhow!("no user id in {}", response.body))?;
-    Ok((token.to_owned(), id))
+    http::register(port, name, "drill.equoria.test", PASSWORD)
 }
 
 /// The id of the first horse the token's owner has.
@@ -589,44 +564,27 @@ fn pool(ctx: &Ctx, bed: &Bed) -> anyhow::Result<Verdicts> {
     });
     let start = Instant::now();
     thread::sleep(Duration::from_millis(700));
-    // Two requests that block on the lock, each holding one of the two pool connections.
-    let holders: Vec<_> = (0..2)
-        .map(|_| {
-            let (path, token) = (path.clone(), token.clone());
-            thread::spawn(move || {
-                let auth = format!("Bearer {token}");
-                let sent = Instant::now();
-                let r = http::request(
-                    port,
-                    "GET",
-                    &path,
-                    &[("Authorization", &auth)],
-                    None,
-                    Duration::from_secs(30),
-                );
-                (r.map(|r| r.status).ok(), sent.elapsed())
-            })
-        })
-        .collect();
-    thread::sleep(Duration::from_millis(500));
+    // The authenticated read on its own thread: its status (None if no answer) and its time.
     let auth = format!("Bearer {token}");
-    let probes: Vec<_> = (0..6)
-        .map(|_| {
-            let (path, auth) = (path.clone(), auth.clone());
-            thread::spawn(move || {
-                let sent = Instant::now();
-                let r = http::request(
-                    port,
-                    "GET",
-                    &path,
-                    &[("Authorization", &auth)],
-                    None,
-                    Duration::from_secs(30),
-                );
-                (r.map(|r| r.status).ok(), sent.elapsed())
-            })
+    let timed_read = || {
+        let (path, auth) = (path.clone(), auth.clone());
+        thread::spawn(move || {
+            let sent = Instant::now();
+            let r = http::request(
+                port,
+                "GET",
+                &path,
+                &[("Authorization", &auth)],
+                None,
+                Duration::from_secs(30),
+            );
+            (r.map(|r| r.status).ok(), sent.elapsed())
         })
-        .collect();
+    };
+    // Two requests that block on the lock, each holding one of the two pool connections.
+    let holders: Vec<_> = (0..2).map(|_| timed_read()).collect();
+    thread::sleep(Duration::from_millis(500));
+    let probes: Vec<_> = (0..6).map(|_| timed_read()).collect();
     let ping = http::get(port, "/ping", Duration::from_secs(2))
         .map(|r| r.status)
         .ok();

@@ -20,6 +20,42 @@ pub fn get(port: u16, path: &str, timeout: Duration) -> anyhow::Result<Response>
     request(port, "GET", path, &[], None, timeout)
 }
 
+/// Registers the player `username` (email `username@domain`) through the API; returns its
+/// access token and user id.
+pub fn register(
+    port: u16,
+    username: &str,
+    domain: &str,
+    password: &str,
+) -> anyhow::Result<(String, u64)> {
+    let body = format!(
+        r#"{{"email":"{username}@{domain}","username":"{username}","password":"{password}"}}"#
+    );
+    let response = request(
+        port,
+        "POST",
+        "/api/auth/register",
+        &[],
+        Some(&body),
+        Duration::from_secs(30),
+    )?;
+    if response.status != 201 {
+        bail!(
+            "registering {username} answered {}: {}",
+            response.status,
+            response.body
+        );
+    }
+    let json: serde_json::Value = serde_json::from_str(&response.body)?;
+    let token = json["data"]["accessToken"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no accessToken in {}", response.body))?;
+    let id = json["data"]["user"]["id"]
+        .as_u64()
+        .ok_or_else(|| anyhow!("no user id in {}", response.body))?;
+    Ok((token.to_owned(), id))
+}
+
 /// `method path` on 127.0.0.1:`port` with `Connection: close`, the extra `headers` and, when
 /// given, a JSON `body`; `timeout` applies to the connect and to each read or write.
 pub fn request(
