@@ -10,5 +10,6 @@ mod config;
 mod db_roles;
 mod health;
 mod lifecycle;
+mod metrics;
 mod migrations;
 mod seed;

@@ -1,10 +1,14 @@
-//! Prometheus metrics at `GET /metrics` (when MONITORING_ENABLED).
+//! Prometheus metrics at `GET /metrics` (when MONITORING_ENABLED): on the
+//! public port, or, when METRICS_ADDR is set, only on a listener of its own
+//! ([`app`]; the public port then answers 404 for `/metrics`).
 //!
 //! Series, by Prometheus naming conventions:
 //! - `http_requests_total{method,route,status}` and
 //!   `http_request_duration_seconds{method,route,status}` (histogram): the
 //!   route is the matched template (`/api/users/{id}`), never the raw path,
-//!   so cardinality stays bounded; unmatched paths are `<unmatched>`;
+//!   and unmatched paths are `<unmatched>`; the method is one of
+//!   [`KNOWN_METHODS`] or `other`. Nothing a client sends can add a label
+//!   value, so the registry cannot grow without bound;
 //! - `http_requests_in_flight`;
 //! - `db_pool_max_size`, `db_pool_size`, `db_pool_available`,
 //!   `db_pool_waiting`, and `db_pool_acquire_duration_seconds` (histogram,
@@ -18,10 +22,14 @@
 
 use std::sync::OnceLock;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, web};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
+use crate::middleware::edge::edge;
 use crate::{ApiError, AppState};
 
 /// Latency buckets in seconds: fine below 10 ms, where this service lives,
@@ -66,10 +74,24 @@ pub fn upkeep() {
     }
 }
 
-/// Records one finished request.
+/// The method label values besides `other`: the methods of RFC 9110 and
+/// PATCH. Any other method a client invents is counted as `other`.
+pub const KNOWN_METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE",
+];
+
+/// The `method` label for a request method: itself when known, else `other`.
+pub fn method_label(method: &str) -> &'static str {
+    KNOWN_METHODS
+        .into_iter()
+        .find(|known| *known == method)
+        .unwrap_or("other")
+}
+
+/// Records one finished request (`method` is bounded by [`method_label`]).
 pub fn record_request(method: &str, route: &str, status: StatusCode, seconds: f64) {
     let labels = [
-        ("method", method.to_owned()),
+        ("method", method_label(method).to_owned()),
         ("route", route.to_owned()),
         ("status", status.as_str().to_owned()),
     ];
@@ -94,12 +116,27 @@ impl Drop for InFlight {
     }
 }
 
-/// `GET /metrics`: the Prometheus text format, or 404 when monitoring is off.
+/// `GET /metrics` on the public port: the Prometheus text format, or 404
+/// when monitoring is off or metrics have a listener of their own.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses(
     (status = 200, description = "Prometheus text exposition format", content_type = "text/plain"),
-    (status = 404, description = "Monitoring is disabled", body = crate::error::ErrorEnvelope)))]
+    (status = 404, description = "Monitoring is disabled, or served on METRICS_ADDR only", body = crate::error::ErrorEnvelope)))]
 pub async fn metrics_endpoint(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let Some(handle) = HANDLE.get().filter(|_| state.settings.monitoring_enabled) else {
+    if !state.settings.monitoring_enabled {
+        return Err(ApiError::not_found());
+    }
+    exposition(&state)
+}
+
+/// `GET /metrics` on the metrics listener (METRICS_ADDR): always served.
+async fn dedicated_endpoint(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    exposition(&state)
+}
+
+/// The current exposition, pool and process figures refreshed first; 404
+/// when the recorder is not installed.
+fn exposition(state: &AppState) -> Result<HttpResponse, ApiError> {
+    let Some(handle) = HANDLE.get() else {
         return Err(ApiError::not_found());
     };
     let pool = state.database.pool_status();
@@ -114,4 +151,28 @@ pub async fn metrics_endpoint(state: web::Data<AppState>) -> Result<HttpResponse
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header(("cache-control", "no-store"))
         .body(handle.render()))
+}
+
+/// The application of the metrics listener (METRICS_ADDR): `GET /metrics`
+/// from the one process-wide registry, every other path a 404 envelope.
+/// It shares the public application's state (pool figures) and edge
+/// middleware (request id, error envelope, access log).
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::new(state))
+        .wrap(from_fn(edge))
+        .service(web::resource("/metrics").route(web::get().to(dedicated_endpoint)))
+        .default_service(web::to(|| async {
+            Err::<HttpResponse, _>(ApiError::not_found())
+        }))
 }

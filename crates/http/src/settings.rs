@@ -15,8 +15,10 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Upper bound of the database round trip made by `/health`.
     pub health_timeout: std::time::Duration,
-    /// Serve `/metrics` (the recorder must also be installed, see
-    /// [`crate::metrics::install`]).
+    /// Serve `/metrics` on the public port (the recorder must also be
+    /// installed, see [`crate::metrics::install`]). False when monitoring is
+    /// off, and when metrics have a listener of their own (METRICS_ADDR, see
+    /// [`crate::metrics::app`]).
     pub monitoring_enabled: bool,
 }
 

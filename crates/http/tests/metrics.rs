@@ -90,3 +90,107 @@ async fn metrics_are_never_rate_limited() {
         assert_eq!(send(&app, TestRequest::get().uri("/metrics")).await.0, 200);
     }
 }
+
+async fn exposition<S, B>(app: &S) -> String
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let res = test::call_service(app, TestRequest::get().uri("/metrics").to_request()).await;
+    assert_eq!(res.status().as_u16(), 200);
+    String::from_utf8(test::read_body(res).await.to_vec()).unwrap()
+}
+
+/// The request series (one per line of `http_requests_total`).
+fn request_series(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|line| line.starts_with("http_requests_total{"))
+        .collect()
+}
+
+#[actix_web::test]
+async fn invented_methods_add_no_label_sets() {
+    equoria_http::metrics::install().unwrap();
+    let db = TestDatabase::migrated().await;
+    let app = app(&db).await;
+    // Known methods on a known and an unknown path first: the series they make are the baseline.
+    for path in ["/ping", "/no/such/path"] {
+        send(&app, TestRequest::get().uri(path)).await;
+        send(
+            &app,
+            TestRequest::default()
+                .method(actix_web::http::Method::PUT)
+                .uri(path),
+        )
+        .await;
+    }
+    // The first scrape records itself: the second one's exposition includes that series.
+    exposition(&app).await;
+    let before = exposition(&app).await;
+
+    for n in 1..=300 {
+        for path in ["/ping", "/no/such/path", &format!("/invented/{n}")] {
+            let method = actix_web::http::Method::from_bytes(format!("FOO{n}").as_bytes()).unwrap();
+            let (status, _) = send(&app, TestRequest::default().method(method).uri(path)).await;
+            assert!(status == 404 || status == 405, "{path}: {status}");
+        }
+    }
+
+    let after = exposition(&app).await;
+    assert!(
+        !after.contains("FOO"),
+        "an invented method became a label:\n{after}"
+    );
+    assert!(!after.contains("/invented/"), "a raw path became a label");
+    // 900 requests with invented methods: at most one new series per (route, status) they hit.
+    let grown = request_series(&after).len() - request_series(&before).len();
+    assert!(grown <= 2, "{grown} new series:\n{after}");
+    for needle in [
+        r#"http_requests_total{method="other",route="/ping",status="405"} 300"#,
+        r#"http_requests_total{method="other",route="<unmatched>",status="404"} 600"#,
+    ] {
+        assert!(after.contains(needle), "missing `{needle}` in:\n{after}");
+    }
+}
+
+#[test]
+fn known_methods_keep_their_name_and_the_rest_are_other() {
+    use equoria_http::metrics::method_label;
+    for method in equoria_http::metrics::KNOWN_METHODS {
+        assert_eq!(method_label(method), method);
+    }
+    for method in ["FOO1", "get", "PROPFIND", ""] {
+        assert_eq!(method_label(method), "other");
+    }
+}
+
+#[actix_web::test]
+async fn the_metrics_listener_app_serves_only_metrics_from_the_shared_registry() {
+    equoria_http::metrics::install().unwrap();
+    let db = TestDatabase::migrated().await;
+    // The public application does not serve them (METRICS_ADDR set)...
+    let settings = HttpSettings {
+        monitoring_enabled: false,
+        ..HttpSettings::for_tests()
+    };
+    let state = state_for(db.url(), settings);
+    let public = test::init_service(equoria_http::build(state.clone())).await;
+    assert_eq!(send(&public, TestRequest::get().uri("/ping")).await.0, 200);
+    let (status, body) = send(&public, TestRequest::get().uri("/metrics")).await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("NOT_FOUND")));
+
+    // ...the listener's application does, with the public traffic in them.
+    let listener = test::init_service(equoria_http::metrics::app(state)).await;
+    let text = exposition(&listener).await;
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="/ping",status="200"}"#),
+        "{text}"
+    );
+    assert!(text.contains("db_pool_max_size 10"), "{text}");
+    let (status, body) = send(&listener, TestRequest::get().uri("/ping")).await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("NOT_FOUND")));
+}
