@@ -116,3 +116,118 @@ async fn concurrent_migration_runs_are_serialised_by_the_advisory_lock() {
             .all(|l| l.starts_with("[applied]"))
     );
 }
+
+/// A migration blocked by another session's table lock fails within MIGRATION_LOCK_TIMEOUT_MS,
+/// names the migration and the lock wait, leaves the schema as it was, and applies once the lock
+/// is gone.
+#[tokio::test]
+async fn a_migration_blocked_by_a_table_lock_fails_fast_applies_nothing_then_succeeds() {
+    use std::time::{Duration, Instant};
+
+    use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+
+    let db = TestDatabase::empty().await;
+    let url = db.url().to_owned();
+    let (newest, before) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || {
+            migrate(&url, &["run"]);
+            let reverted = migrate(&url, &["revert"]);
+            let status = migrate(&url, &["status"]);
+            let newest = status
+                .lines()
+                .last()
+                .and_then(|line| line.strip_prefix("[pending] "))
+                .unwrap_or_else(|| panic!("the newest migration is not pending: {status}"))
+                .trim()
+                .to_owned();
+            assert!(
+                reverted.contains(&version(&newest)),
+                "{reverted} / {newest}"
+            );
+            (newest, schema_dump(&url))
+        }
+    })
+    .await
+    .unwrap();
+
+    // A session holding every application table, as a long transaction would.
+    let mut locker = AsyncPgConnection::establish(&url).await.unwrap();
+    locker
+        .batch_execute(
+            "BEGIN; DO $$ DECLARE t text; BEGIN \
+               FOR t IN SELECT quote_ident(tablename) FROM pg_tables \
+                        WHERE schemaname = 'public' AND tablename <> '__diesel_schema_migrations' \
+               LOOP EXECUTE 'LOCK TABLE ' || t || ' IN ACCESS EXCLUSIVE MODE'; END LOOP; \
+             END $$",
+        )
+        .await
+        .unwrap();
+
+    let blocked = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || {
+            let started = Instant::now();
+            let mut child = command(&[
+                ("DATABASE_URL", url.as_str()),
+                ("NODE_ENV", "test"),
+                ("MIGRATION_LOCK_TIMEOUT_MS", "300"),
+            ])
+            .args(["migrate", "run"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+            while child.try_wait().unwrap().is_none() {
+                if started.elapsed() > Duration::from_secs(10) {
+                    child.kill().unwrap();
+                    child.wait().unwrap();
+                    panic!("`migrate run` still waiting for the lock after 10 s");
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            (child.wait_with_output().unwrap(), started.elapsed())
+        }
+    })
+    .await
+    .unwrap();
+    let (output, took) = blocked;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success(),
+        "it ran through the lock: {stderr}"
+    );
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    for needle in [
+        newest.as_str(),
+        "lock timeout",
+        "300 ms (lock_timeout)",
+        "rolled back",
+    ] {
+        assert!(stderr.contains(needle), "missing `{needle}` in:\n{stderr}");
+    }
+
+    locker.batch_execute("ROLLBACK").await.unwrap();
+    tokio::task::spawn_blocking(move || {
+        assert_eq!(
+            schema_dump(&url),
+            before,
+            "the failed run changed the schema"
+        );
+        let status = migrate(&url, &["status"]);
+        assert!(
+            status.trim_end().ends_with(&format!("[pending] {newest}")),
+            "{status}"
+        );
+
+        let applied = migrate(&url, &["run"]);
+        assert!(applied.contains(&version(&newest)), "{applied}");
+    })
+    .await
+    .unwrap();
+}
+
+/// `2026-11-25-000008_name` -> `20261125000008`, as `migrate run` prints it.
+fn version(name: &str) -> String {
+    name.split('_').next().unwrap_or_default().replace('-', "")
+}

@@ -69,7 +69,8 @@ pub fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
     let url = config.migration_url().expose_secret();
     match action {
         MigrateAction::Run => {
-            let applied = migrations::run_pending(url).context("migrate run")?;
+            let applied = migrations::run_pending(url, config.migration_lock_timeout)
+                .context("migrate run")?;
             if applied.is_empty() {
                 println!("schema is up to date");
             }
@@ -78,13 +79,16 @@ pub fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
             }
         }
         MigrateAction::Revert { all: false } => {
-            match migrations::revert_last(url).context("migrate revert")? {
+            match migrations::revert_last(url, config.migration_lock_timeout)
+                .context("migrate revert")?
+            {
                 Some(name) => println!("reverted {name}"),
                 None => println!("nothing to revert"),
             }
         }
         MigrateAction::Revert { all: true } => {
-            let reverted = migrations::revert_all(url).context("migrate revert --all")?;
+            let reverted = migrations::revert_all(url, config.migration_lock_timeout)
+                .context("migrate revert --all")?;
             if reverted.is_empty() {
                 println!("nothing to revert");
             }
@@ -101,10 +105,12 @@ pub fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
                 );
             }
         }
-        MigrateAction::Redo => match migrations::redo(url).context("migrate redo")? {
-            Some(name) => println!("redid {name}"),
-            None => println!("nothing to redo"),
-        },
+        MigrateAction::Redo => {
+            match migrations::redo(url, config.migration_lock_timeout).context("migrate redo")? {
+                Some(name) => println!("redid {name}"),
+                None => println!("nothing to redo"),
+            }
+        }
     }
     Ok(())
 }

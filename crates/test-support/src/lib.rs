@@ -145,10 +145,15 @@ async fn ensure_template(admin_url: &str, template: &str) {
                 .expect("preparing the template");
         }
         let url = with_database(admin_url, &building);
-        tokio::task::spawn_blocking(move || equoria_persistence::migrations::run_pending(&url))
-            .await
-            .expect("migration task")
-            .unwrap_or_else(|err| panic!("migrating the test template failed: {err}"));
+        tokio::task::spawn_blocking(move || {
+            equoria_persistence::migrations::run_pending(
+                &url,
+                equoria_persistence::migrations::DEFAULT_LOCK_TIMEOUT,
+            )
+        })
+        .await
+        .expect("migration task")
+        .unwrap_or_else(|err| panic!("migrating the test template failed: {err}"));
         diesel::sql_query(format!(
             "ALTER DATABASE \"{building}\" RENAME TO \"{template}\""
         ))
