@@ -71,3 +71,54 @@ async fn the_healthcheck_command_follows_health() {
     proxy.cut();
     assert_eq!(healthcheck().await, Some(1));
 }
+
+/// Every pooled connection busy behind a lock, requests waiting for one: the database still
+/// answers, so `/health` is 200 and shows the busy pool.
+#[tokio::test]
+async fn health_stays_200_while_every_pooled_connection_is_busy() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+
+    let db = TestDatabase::migrated().await;
+    let server = Server::start(
+        db.url(),
+        &[
+            ("DATABASE_POOL_MAX", "2"),
+            ("DATABASE_POOL_TIMEOUT_SECS", "10"),
+        ],
+    )
+    .await;
+    let (status, body, _) = health(&server).await;
+    assert_eq!(status, 200, "{body}");
+
+    // Reads of `breeds` now wait for this transaction: each holds a pooled connection.
+    let mut locker = AsyncPgConnection::establish(db.url()).await.unwrap();
+    locker
+        .batch_execute("BEGIN; LOCK TABLE breeds IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let blocked: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(client.get(server.url("/api/breeds")).send()))
+        .collect();
+
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let body = loop {
+        let (status, body, took) = health(&server).await;
+        assert_eq!(status, 200, "a busy pool is not a failure: {body}");
+        assert!(took < Duration::from_secs(2), "health took {took:?}");
+        if body["pool"]["available"] == 0 && body["pool"]["waiting"].as_u64() > Some(0) {
+            break body;
+        }
+        assert!(Instant::now() < deadline, "the pool never got busy: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["database"], "connected");
+    assert_eq!(body["pool"]["maxSize"], 2);
+    assert_eq!(body["pool"]["size"], 2);
+
+    locker.batch_execute("COMMIT").await.unwrap();
+    for request in blocked {
+        assert_eq!(request.await.unwrap().unwrap().status().as_u16(), 200);
+    }
+}

@@ -24,10 +24,11 @@ async fn sigterm_lets_slow_in_flight_requests_complete_then_exits_0() {
     }
 
     // Now every database round trip takes ~1.2 s: these requests are in
-    // flight when the signal arrives.
+    // flight when the signal arrives. (Not `/health`: from the signal on it
+    // answers 503 `draining`.)
     proxy.set_delay(Duration::from_millis(1200));
     let in_flight: Vec<_> = (0..3)
-        .map(|_| tokio::spawn(client.get(server.url("/health")).send()))
+        .map(|_| tokio::spawn(client.get(server.url("/api/breeds")).send()))
         .collect();
     tokio::time::sleep(Duration::from_millis(400)).await;
     server.signal("TERM");
@@ -80,4 +81,58 @@ async fn a_connection_accepted_before_sigterm_gets_an_answer_to_its_late_request
     );
     let status = server.wait_exit(Duration::from_secs(15)).await;
     assert_eq!(status.code(), Some(0), "{}", server.log_text());
+}
+
+/// From SIGTERM on, `/health` is 503 `draining` at once while every other request is still
+/// served (new connections included) for SHUTDOWN_DRAIN_SECS; then the server stops and exits 0.
+#[tokio::test]
+async fn sigterm_turns_health_to_draining_while_requests_are_served_for_the_drain_window() {
+    use std::time::Instant;
+
+    let db = TestDatabase::migrated().await;
+    let mut server = Server::start(db.url(), &[("SHUTDOWN_DRAIN_SECS", "2")]).await;
+    let health = reqwest::get(server.url("/health")).await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+
+    let signalled = Instant::now();
+    server.signal("TERM");
+    let body = loop {
+        // A fresh client each time: a new connection must still be accepted.
+        let res = reqwest::Client::new()
+            .get(server.url("/health"))
+            .send()
+            .await
+            .unwrap();
+        if res.status().as_u16() == 503 {
+            break res.json::<serde_json::Value>().await.unwrap();
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_millis(500),
+            "health still {} after SIGTERM",
+            res.status()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(body["status"], "draining", "{body}");
+    assert_eq!(body["success"], false);
+    assert_eq!(body["database"], "connected");
+
+    // Still serving normally, on new connections, well into the window.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    for path in ["/ping", "/api/breeds"] {
+        let res = reqwest::Client::new()
+            .get(server.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{path} during the drain");
+    }
+    assert!(signalled.elapsed() < Duration::from_secs(2));
+
+    let status = server.wait_exit(Duration::from_secs(10)).await;
+    assert_eq!(status.code(), Some(0), "{}", server.log_text());
+    assert!(
+        signalled.elapsed() >= Duration::from_secs(2),
+        "stopped before the drain window ended"
+    );
 }

@@ -1,6 +1,7 @@
 //! Shared, cheaply clonable state handed to every handler.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use equoria_application::accounts::{AccountStore, Accounts, PasswordHasher, TokenIssuer};
@@ -28,6 +29,9 @@ pub struct AppState {
     pub leaderboards: Arc<Leaderboards>,
     pub limits: RateLimits,
     pub started_at: Instant,
+    /// Set once the process has been asked to stop: `/health` answers 503
+    /// `draining` from then on while every other route is still served.
+    pub draining: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -92,6 +96,17 @@ impl AppState {
             leaderboards: Arc::new(Leaderboards::new(Arc::new(store), clock)),
             limits,
             started_at: Instant::now(),
+            draining: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Marks the process as draining (see [`AppState::draining`]); every
+    /// clone of this state sees it.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
     }
 }

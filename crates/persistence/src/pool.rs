@@ -54,7 +54,13 @@ impl PoolSettings {
 /// The pool plus what is needed to report on it.
 #[derive(Clone)]
 pub struct DbPool {
-    pool: Pool<AsyncPgConnection>,
+    pub(crate) pool: Pool<AsyncPgConnection>,
+    /// The health check's own connection, used only while every pooled
+    /// connection is busy (see `crate::health`). Opened on first need by
+    /// the pool's manager (same URL and set-up as pooled connections), kept
+    /// open, never counted in the pool: a process holds at most
+    /// `max_size + 1` connections.
+    pub(crate) health: crate::health::HealthConnection,
 }
 
 impl std::fmt::Debug for DbPool {
@@ -135,7 +141,10 @@ pub fn build_pool(settings: &PoolSettings) -> Result<DbPool, StoreError> {
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .map_err(|err| StoreError::Other(format!("cannot build the connection pool: {err}")))?;
-    Ok(DbPool { pool })
+    Ok(DbPool {
+        pool,
+        health: crate::health::HealthConnection::default(),
+    })
 }
 
 impl DbPool {

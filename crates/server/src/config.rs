@@ -9,7 +9,7 @@
 //! error. Every problem is collected so the operator fixes them in one go.
 
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use ipnet::IpNet;
@@ -87,6 +87,17 @@ pub struct Config {
     pub database_pool_timeout: Duration,
     pub trusted_proxies: Vec<IpNet>,
     pub shutdown_timeout: Duration,
+    /// METRICS_ADDR: serve `/metrics` on this address only (the public port
+    /// then answers 404 for it); `None` keeps it on the public port.
+    pub metrics_addr: Option<SocketAddr>,
+    /// SHUTDOWN_DRAIN_SECS: after the termination signal, how long `/health`
+    /// answers 503 `draining` while everything else is still served, before
+    /// the listener closes (0 in development and test, 5 s in staging and
+    /// production).
+    pub shutdown_drain: Duration,
+    /// MIGRATION_LOCK_TIMEOUT_MS: `lock_timeout` of every migration; a
+    /// migration waiting longer for a table lock fails and is rolled back.
+    pub migration_lock_timeout: Duration,
 }
 
 /// Every problem found in the environment, reported together.
@@ -114,6 +125,8 @@ pub struct Loaded {
 
 /// Minimum length of a JWT secret in strict environments.
 pub const MIN_SECRET_LEN: usize = 64;
+/// Upper bound of SHUTDOWN_DRAIN_SECS.
+pub const MAX_DRAIN_SECS: u64 = 120;
 /// Minimum bcrypt cost in strict environments.
 pub const MIN_STRICT_BCRYPT_ROUNDS: u32 = 10;
 const DEV_ORIGINS: &str = "http://localhost:3000,http://localhost:5173";
@@ -218,6 +231,15 @@ impl Config {
         let database_pool_timeout_secs = p.positive::<u64>("DATABASE_POOL_TIMEOUT_SECS", 20);
         let trusted_proxies = p.proxies();
         let shutdown_timeout_secs = p.number::<u64>("SHUTDOWN_TIMEOUT_SECS", 30);
+        let metrics_addr = p.metrics_addr(&host, port, monitoring_enabled);
+        let shutdown_drain_secs =
+            p.number::<u64>("SHUTDOWN_DRAIN_SECS", if strict { 5 } else { 0 });
+        if shutdown_drain_secs > MAX_DRAIN_SECS {
+            p.errors.push(format!(
+                "SHUTDOWN_DRAIN_SECS: {shutdown_drain_secs} is more than {MAX_DRAIN_SECS}; a few seconds (longer than the load balancer's health check interval) are enough"
+            ));
+        }
+        let migration_lock_timeout_ms = p.positive::<u64>("MIGRATION_LOCK_TIMEOUT_MS", 5_000);
 
         let Parser {
             errors, warnings, ..
@@ -245,6 +267,9 @@ impl Config {
                 database_pool_timeout: Duration::from_secs(database_pool_timeout_secs),
                 trusted_proxies,
                 shutdown_timeout: Duration::from_secs(shutdown_timeout_secs),
+                metrics_addr,
+                shutdown_drain: Duration::from_secs(shutdown_drain_secs),
+                migration_lock_timeout: Duration::from_millis(migration_lock_timeout_ms),
             },
             warnings,
         })
@@ -303,6 +328,16 @@ impl Config {
                 )
             ),
             format!("SHUTDOWN_TIMEOUT_SECS={}", self.shutdown_timeout.as_secs()),
+            format!(
+                "METRICS_ADDR={}",
+                self.metrics_addr
+                    .map_or_else(|| "(unset: /metrics on PORT)".to_owned(), |a| a.to_string())
+            ),
+            format!("SHUTDOWN_DRAIN_SECS={}", self.shutdown_drain.as_secs()),
+            format!(
+                "MIGRATION_LOCK_TIMEOUT_MS={}",
+                self.migration_lock_timeout.as_millis()
+            ),
         ]
     }
 
@@ -493,6 +528,33 @@ impl<L: Fn(&str) -> Option<String>> Parser<'_, L> {
         origins
     }
 
+    /// METRICS_ADDR: an `IP:PORT` socket address, not the public port, and
+    /// only with monitoring on.
+    fn metrics_addr(&mut self, host: &str, port: u16, monitoring: bool) -> Option<SocketAddr> {
+        let raw = (self.lookup)("METRICS_ADDR")?;
+        let Ok(addr) = raw.trim().parse::<SocketAddr>() else {
+            self.errors.push(format!(
+                "METRICS_ADDR: `{raw}` is not an IP:PORT address (e.g. 0.0.0.0:9464)"
+            ));
+            return None;
+        };
+        if !monitoring {
+            self.errors.push(
+                "METRICS_ADDR: set while MONITORING_ENABLED is false; unset one of them".to_owned(),
+            );
+        }
+        let same_host = host == "localhost"
+            || host
+                .parse::<IpAddr>()
+                .is_ok_and(|h| h == addr.ip() || h.is_unspecified() || addr.ip().is_unspecified());
+        if addr.port() == port && same_host {
+            self.errors.push(format!(
+                "METRICS_ADDR: port {port} is the public PORT; metrics need a port of their own"
+            ));
+        }
+        Some(addr)
+    }
+
     fn proxies(&mut self) -> Vec<IpNet> {
         let Some(raw) = (self.lookup)("TRUSTED_PROXIES") else {
             return Vec::new();
@@ -677,6 +739,71 @@ mod tests {
             .config;
         assert_eq!(c.trusted_proxies.len(), 3);
         assert!(load(&[("TRUSTED_PROXIES", "not-an-ip")]).is_err());
+    }
+
+    #[test]
+    fn metrics_addr_is_an_address_of_its_own_and_bad_values_are_listed_with_the_others() {
+        assert_eq!(load(&[]).unwrap().config.metrics_addr, None);
+        let c = load(&[("METRICS_ADDR", "0.0.0.0:9464")]).unwrap().config;
+        assert_eq!(c.metrics_addr, Some("0.0.0.0:9464".parse().unwrap()));
+        assert!(
+            c.redacted_lines()
+                .contains(&"METRICS_ADDR=0.0.0.0:9464".to_owned())
+        );
+
+        let errors = load(&[
+            ("METRICS_ADDR", "metrics.local"),
+            ("DATABASE_POOL_MAX", "ten"),
+        ])
+        .unwrap_err()
+        .0;
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[1].starts_with("METRICS_ADDR: `metrics.local`"),
+            "{errors:?}"
+        );
+
+        for (vars, needle) in [
+            (
+                vec![("METRICS_ADDR", "127.0.0.1:3000")],
+                "is the public PORT",
+            ),
+            (
+                vec![
+                    ("METRICS_ADDR", "127.0.0.1:9464"),
+                    ("MONITORING_ENABLED", "false"),
+                ],
+                "MONITORING_ENABLED is false",
+            ),
+        ] {
+            let errors = load(&vars).unwrap_err().0;
+            assert!(errors.iter().any(|e| e.contains(needle)), "{errors:?}");
+        }
+        // Another address on the same port is fine when the public one is specific.
+        assert!(load(&[("HOST", "127.0.0.1"), ("METRICS_ADDR", "10.1.2.3:3000")]).is_ok());
+    }
+
+    #[test]
+    fn the_drain_window_is_short_in_development_and_a_few_seconds_in_production() {
+        assert_eq!(load(&[]).unwrap().config.shutdown_drain, Duration::ZERO);
+        let c = load(&production()).unwrap().config;
+        assert_eq!(c.shutdown_drain, Duration::from_secs(5));
+        assert_eq!(c.migration_lock_timeout, Duration::from_secs(5));
+        let c = load(&[
+            ("SHUTDOWN_DRAIN_SECS", "2"),
+            ("MIGRATION_LOCK_TIMEOUT_MS", "250"),
+        ])
+        .unwrap()
+        .config;
+        assert_eq!(c.shutdown_drain, Duration::from_secs(2));
+        assert_eq!(c.migration_lock_timeout, Duration::from_millis(250));
+        let errors = load(&[
+            ("SHUTDOWN_DRAIN_SECS", "3600"),
+            ("MIGRATION_LOCK_TIMEOUT_MS", "0"),
+        ])
+        .unwrap_err()
+        .0;
+        assert_eq!(errors.len(), 2, "{errors:?}");
     }
 
     #[test]

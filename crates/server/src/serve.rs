@@ -17,9 +17,9 @@ use secrecy::ExposeSecret;
 use crate::config::{Config, Loaded};
 use crate::logging;
 
-/// Serves until a termination signal, then stops accepting connections,
-/// lets in-flight requests finish (up to SHUTDOWN_TIMEOUT_SECS), closes the
-/// pool and returns (exit 0).
+/// Serves until a termination signal, then drains (SHUTDOWN_DRAIN_SECS,
+/// `/health` 503), stops accepting connections, lets in-flight requests
+/// finish (up to SHUTDOWN_TIMEOUT_SECS), closes the pool and returns (exit 0).
 pub fn run(loaded: Loaded) -> anyhow::Result<()> {
     let Loaded { config, warnings } = loaded;
     logging::init(&config);
@@ -49,6 +49,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         },
     ));
 
+    let metrics_server = match config.metrics_addr {
+        Some(addr) => Some(metrics_listener(addr, &state)?),
+        None => None,
+    };
+    let lifecycle = state.clone();
     let server = HttpServer::new(move || equoria_http::build(state.clone()))
         .shutdown_timeout(config.shutdown_timeout.as_secs())
         .disable_signals()
@@ -63,8 +68,21 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     let server = server.run();
-    let stopper = actix_web::rt::spawn(stop_on_signal(server.handle()));
+    let stopper = actix_web::rt::spawn(stop_on_signal(
+        server.handle(),
+        lifecycle,
+        config.shutdown_drain,
+    ));
+    let metrics_handle = metrics_server.as_ref().map(actix_web::dev::Server::handle);
+    let metrics_task = metrics_server.map(actix_web::rt::spawn);
     server.await.context("running the HTTP server")?;
+    // Metrics stay scrapeable through the drain; they stop with the server.
+    if let Some(handle) = metrics_handle {
+        handle.stop(false).await;
+    }
+    if let Some(task) = metrics_task {
+        let _ = task.await;
+    }
     stopper.abort();
     housekeeping.abort();
     // Let a show run in progress commit (or roll back) before the pool closes.
@@ -97,11 +115,45 @@ pub const SHOW_SCHEDULER_INTERVAL: std::time::Duration = DEFAULT_SCHEDULER_INTER
 /// sees a refused or reset connection it can retry elsewhere.
 pub const ACCEPT_QUIESCE: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// On the first SIGTERM or SIGINT: stop accepting, let the accepted
-/// connections deliver their requests ([`ACCEPT_QUIESCE`]), then stop
-/// gracefully (in-flight requests finish within SHUTDOWN_TIMEOUT_SECS).
-async fn stop_on_signal(server: actix_web::dev::ServerHandle) {
+/// The listener of METRICS_ADDR: `/metrics` only, one worker, sharing the
+/// process-wide registry and the pool figures of `state`.
+fn metrics_listener(
+    addr: std::net::SocketAddr,
+    state: &AppState,
+) -> anyhow::Result<actix_web::dev::Server> {
+    let state = state.clone();
+    let server = HttpServer::new(move || equoria_http::metrics::app(state.clone()))
+        .workers(1)
+        .shutdown_timeout(1)
+        .disable_signals()
+        .bind(addr)
+        .with_context(|| format!("binding METRICS_ADDR {addr}"))?;
+    for addr in server.addrs() {
+        tracing::info!(address = %addr, "metrics listening (GET /metrics)");
+    }
+    Ok(server.run())
+}
+
+/// On the first SIGTERM or SIGINT: report draining on `/health` at once
+/// while serving everything as before for `drain` (SHUTDOWN_DRAIN_SECS), so
+/// load balancers stop routing here before the listener closes; then stop
+/// accepting, let the accepted connections deliver their requests
+/// ([`ACCEPT_QUIESCE`]), and stop gracefully (in-flight requests finish
+/// within SHUTDOWN_TIMEOUT_SECS).
+async fn stop_on_signal(
+    server: actix_web::dev::ServerHandle,
+    state: AppState,
+    drain: std::time::Duration,
+) {
     termination_signal().await;
+    state.start_draining();
+    if !drain.is_zero() {
+        tracing::info!(
+            seconds = drain.as_secs(),
+            "draining: /health answers 503 while requests are still served"
+        );
+        tokio::time::sleep(drain).await;
+    }
     server.pause().await;
     tokio::time::sleep(ACCEPT_QUIESCE).await;
     server.stop(true).await;
@@ -142,7 +194,8 @@ fn http_settings(config: &Config) -> HttpSettings {
         allowed_origins: config.allowed_origins.clone(),
         max_body_bytes: equoria_http::settings::DEFAULT_MAX_BODY_BYTES,
         health_timeout: std::time::Duration::from_secs(2),
-        monitoring_enabled: config.monitoring_enabled,
+        // With METRICS_ADDR, /metrics lives on its own listener only.
+        monitoring_enabled: config.monitoring_enabled && config.metrics_addr.is_none(),
     }
 }
 

@@ -50,7 +50,8 @@ pub struct PoolFigures {
 pub struct HealthReport {
     /// `true` when ready.
     pub success: bool,
-    /// `ok` or `degraded`.
+    /// `ok`; `degraded` when the database cannot answer; `draining` once the
+    /// process has been asked to stop (it still serves for the drain window).
     pub status: &'static str,
     /// `connected` or `disconnected`.
     pub database: &'static str,
@@ -63,21 +64,35 @@ pub struct HealthReport {
 }
 
 /// Readiness: one database round trip, bounded by a short timeout. 503 while
-/// the database cannot answer; recovers by itself once it can.
+/// the database cannot answer; recovers by itself once it can. A pool whose
+/// connections are all busy is not a failure: the probe then uses a
+/// connection of its own (see `DatabaseProbe::ping`) and the report carries
+/// the pool figures. From the termination signal on it is 503 `draining`,
+/// so load balancers stop routing here before the listener closes.
 #[utoipa::path(get, path = "/health", tag = "operations", responses(
     (status = 200, description = "Ready: the database answered", body = HealthReport),
-    (status = 503, description = "Degraded: the database did not answer in time", body = HealthReport)))]
+    (status = 503, description = "Degraded (the database did not answer in time) or draining (shutting down)", body = HealthReport)))]
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let probe = state.database.ping(state.settings.health_timeout).await;
     if let Err(err) = &probe {
         tracing::warn!(target: "equoria::health", error = %err, "database health check failed");
     }
     let pool = state.database.pool_status();
-    let ready = probe.is_ok();
+    let connected = probe.is_ok();
+    let draining = state.is_draining();
+    let ready = connected && !draining;
     let report = HealthReport {
         success: ready,
-        status: if ready { "ok" } else { "degraded" },
-        database: if ready { "connected" } else { "disconnected" },
+        status: match (draining, connected) {
+            (true, _) => "draining",
+            (false, true) => "ok",
+            (false, false) => "degraded",
+        },
+        database: if connected {
+            "connected"
+        } else {
+            "disconnected"
+        },
         version: VERSION,
         environment: state.settings.environment.clone(),
         uptime_seconds: state.started_at.elapsed().as_secs(),
