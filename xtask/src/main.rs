@@ -8,6 +8,7 @@
 mod backup_drill;
 mod bench;
 mod bluegreen;
+mod compat;
 mod db;
 mod dev;
 mod drill;

@@ -52,23 +52,10 @@ pub fn run<'a>(ctx: &'a Ctx) -> anyhow::Result<()> {
 
     let cluster = db::start_cluster(ctx, &ctx.target_dir.join(CLUSTER_DIR), true, "staging")?;
     let database = db::database_in(cluster, DATABASE)?;
-    let jwt_secret = random_secret()?;
-    let jwt_refresh_secret = random_secret()?;
-    if jwt_secret == jwt_refresh_secret {
-        bail!("the two generated JWT secrets are equal: /dev/urandom is broken");
-    }
-    let port = PORT.to_string();
-    let staging_env = [
-        ("NODE_ENV", "staging"),
-        ("HOST", "127.0.0.1"),
-        ("PORT", port.as_str()),
-        ("JWT_SECRET", jwt_secret.as_str()),
-        ("JWT_REFRESH_SECRET", jwt_refresh_secret.as_str()),
-        ("ALLOWED_ORIGINS", ALLOWED_ORIGINS),
-        ("BCRYPT_SALT_ROUNDS", "10"),
-    ];
+    let staging_env = environment(PORT)?;
     // APP_ENV is an alias of NODE_ENV: a value left in the caller's shell must not win.
-    let staging_cmd = |cmd: Cmd<'a>| database.apply(cmd.env_remove("APP_ENV").envs(staging_env));
+    let staging_cmd =
+        |cmd: Cmd<'a>| database.apply(cmd.env_remove("APP_ENV").envs(staging_env.clone()));
     say!(
         "staging environment: NODE_ENV=staging HOST=127.0.0.1 PORT={PORT} \
          ALLOWED_ORIGINS={ALLOWED_ORIGINS} BCRYPT_SALT_ROUNDS=10 DATABASE_URL={} \
@@ -86,7 +73,7 @@ pub fn run<'a>(ctx: &'a Ctx) -> anyhow::Result<()> {
         ctx.show(&log)
     );
     let mut server = ctx.spawn_logged(staging_cmd(cmd!(sh, "{bin} serve")), &log)?;
-    let outcome = exercise(ctx, &mut server);
+    let outcome = exercise(ctx, &mut server, PORT);
     drop(server); // stops it if a failure left it running, before the cluster goes
     if let Err(error) = outcome {
         return Err(anyhow!(
@@ -102,10 +89,32 @@ pub fn run<'a>(ctx: &'a Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Waits for readiness, probes, then requires a clean exit on SIGTERM.
-fn exercise(ctx: &Ctx, server: &mut crate::process::Background) -> anyhow::Result<()> {
-    wait_until_ready(ctx, server, PORT)?;
-    probe_all()?;
+/// The environment of a staging server on 127.0.0.1:`port` (fresh JWT secrets each call).
+pub fn environment(port: u16) -> anyhow::Result<Vec<(&'static str, String)>> {
+    let jwt_secret = random_secret()?;
+    let jwt_refresh_secret = random_secret()?;
+    if jwt_secret == jwt_refresh_secret {
+        bail!("the two generated JWT secrets are equal: /dev/urandom is broken");
+    }
+    Ok(vec![
+        ("NODE_ENV", "staging".to_owned()),
+        ("HOST", "127.0.0.1".to_owned()),
+        ("PORT", port.to_string()),
+        ("JWT_SECRET", jwt_secret),
+        ("JWT_REFRESH_SECRET", jwt_refresh_secret),
+        ("ALLOWED_ORIGINS", ALLOWED_ORIGINS.to_owned()),
+        ("BCRYPT_SALT_ROUNDS", "10".to_owned()),
+    ])
+}
+
+/// Waits for readiness on `port`, probes, then requires a clean exit on SIGTERM.
+pub fn exercise(
+    ctx: &Ctx,
+    server: &mut crate::process::Background,
+    port: u16,
+) -> anyhow::Result<()> {
+    wait_until_ready(ctx, server, port)?;
+    probe_all(port)?;
 
     ctx.check_interrupted()?;
     say!(
@@ -170,11 +179,11 @@ pub fn wait_until_ready(
     )
 }
 
-/// Runs every probe, reports each, and fails if any failed.
-fn probe_all() -> anyhow::Result<()> {
+/// Runs every probe against 127.0.0.1:`port`, reports each, and fails if any failed.
+fn probe_all(port: u16) -> anyhow::Result<()> {
     let mut failed = Vec::new();
     for (path, expect) in PROBES {
-        match probe(path, expect) {
+        match probe(port, path, expect) {
             Ok(detail) => say!("  PASS  GET {path:<18} {detail}"),
             Err(error) => {
                 say!("  FAIL  GET {path:<18} {error:#}");
@@ -188,8 +197,8 @@ fn probe_all() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn probe(path: &str, expect: Expect) -> anyhow::Result<String> {
-    let response = http::get(PORT, path, PROBE_TIMEOUT)?;
+fn probe(port: u16, path: &str, expect: Expect) -> anyhow::Result<String> {
+    let response = http::get(port, path, PROBE_TIMEOUT)?;
     let status = response.status;
     let body = || shorten(&response.body);
     match expect {

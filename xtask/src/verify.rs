@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 
-use crate::{Ctx, lint, say, staging, test};
+use crate::{Ctx, compat, lint, say, staging, test};
 
 /// The steps, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -15,16 +15,18 @@ pub enum Step {
     Lint,
     Test,
     Staging,
+    Compat,
 }
 
 impl Step {
-    const ALL: [Step; 3] = [Step::Lint, Step::Test, Step::Staging];
+    const ALL: [Step; 4] = [Step::Lint, Step::Test, Step::Staging, Step::Compat];
 
     fn name(self) -> &'static str {
         match self {
             Step::Lint => "lint",
             Step::Test => "test",
             Step::Staging => "staging smoke",
+            Step::Compat => "compat",
         }
     }
 
@@ -35,6 +37,9 @@ impl Step {
             Step::Staging => {
                 "release build on port 3001, NODE_ENV=staging, HTTP probes, SIGTERM exit"
             }
+            Step::Compat => {
+                "HEAD~1's release binary through the staging probes on the schema migrated by this one"
+            }
         }
     }
 
@@ -43,6 +48,7 @@ impl Step {
             Step::Lint => lint::run(ctx),
             Step::Test => test::run(ctx, &[]),
             Step::Staging => staging::run(ctx),
+            Step::Compat => compat::run(ctx),
         }
     }
 }
