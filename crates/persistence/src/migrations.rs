@@ -8,7 +8,7 @@
 use diesel::migration::{Migration, MigrationSource};
 use diesel::pg::Pg;
 use diesel::sql_types::BigInt;
-use diesel::{Connection, RunQueryDsl};
+use diesel::RunQueryDsl;
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -93,7 +93,7 @@ pub fn redo(url: &str) -> Result<Option<String>, MigrationError> {
 
 /// Every known migration in order, with whether it is applied.
 pub fn status(url: &str) -> Result<Vec<MigrationState>, MigrationError> {
-    let mut conn = SyncConnection::establish(url)?;
+    let mut conn = crate::connect::establish_blocking(url)?;
     let applied = applied_versions(&mut conn)?;
     let known = MigrationSource::<Pg>::migrations(&MIGRATIONS)
         .map_err(|e| failed("listing embedded migrations", &*e))?;
@@ -122,7 +122,7 @@ fn with_lock<T>(
     url: &str,
     f: impl FnOnce(&mut SyncConnection) -> Result<T, MigrationError>,
 ) -> Result<T, MigrationError> {
-    let mut conn = SyncConnection::establish(url)?;
+    let mut conn = crate::connect::establish_blocking(url)?;
     diesel::sql_query("SELECT pg_advisory_lock($1)")
         .bind::<BigInt, _>(LOCK_KEY)
         .execute(&mut conn)
