@@ -5,10 +5,10 @@
 //! [`AsyncConnectionWrapper`], which brings its own runtime. Call them from
 //! plain `fn main` or `spawn_blocking`, never from inside an async task.
 
+use diesel::RunQueryDsl;
 use diesel::migration::{Migration, MigrationSource};
 use diesel::pg::Pg;
 use diesel::sql_types::BigInt;
-use diesel::RunQueryDsl;
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};

@@ -9,12 +9,14 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::Socket;
 use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream};
@@ -32,7 +34,9 @@ pub(super) struct Tls {
 
 impl fmt::Debug for Tls {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Tls").field("roots", &self.roots).finish_non_exhaustive()
+        f.debug_struct("Tls")
+            .field("roots", &self.roots)
+            .finish_non_exhaustive()
     }
 }
 
@@ -89,10 +93,12 @@ fn root_store(root_certs: &RootCerts) -> Result<(RootCertStore, String), Connect
         RootCerts::File(path) => {
             let described = format!("sslrootcert {}", path.display());
             for cert in read_pem_certs(path)? {
-                store.add(cert).map_err(|err| ConnectError::RootCertInvalid {
-                    path: path.display().to_string(),
-                    detail: err.to_string(),
-                })?;
+                store
+                    .add(cert)
+                    .map_err(|err| ConnectError::RootCertInvalid {
+                        path: path.display().to_string(),
+                        detail: err.to_string(),
+                    })?;
             }
             Ok((store, described))
         }
@@ -156,7 +162,12 @@ impl ServerCertVerifier for EncryptOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -165,7 +176,12 @@ impl ServerCertVerifier for EncryptOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -300,15 +316,18 @@ fn certificate_reason(error: &CertificateError, roots: &str) -> String {
             format!("it is not issued by a certificate authority in {roots}")
         }
         CertificateError::NotValidForName => {
-            "it is issued for another host name; connect by a name the certificate lists"
-                .to_owned()
+            "it is issued for another host name; connect by a name the certificate lists".to_owned()
         }
         CertificateError::NotValidForNameContext { presented, .. } => format!(
             "it is issued for {}; connect by a name the certificate lists",
             if presented.is_empty() {
                 "no host name".to_owned()
             } else {
-                presented.join(", ")
+                presented
+                    .iter()
+                    .map(|name| plain_name(name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         ),
         CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
@@ -319,6 +338,20 @@ fn certificate_reason(error: &CertificateError, roots: &str) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// webpki lists a certificate's names as `DnsName("db.example")` or `IpAddress(10.0.0.1)`;
+/// operators want `db.example` and `10.0.0.1`.
+fn plain_name(presented: &str) -> &str {
+    for (prefix, suffix) in [("DnsName(\"", "\")"), ("IpAddress(", ")")] {
+        if let Some(inner) = presented
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+        {
+            return inner;
+        }
+    }
+    presented
 }
 
 /// The encrypted stream tokio-postgres reads and writes.
@@ -380,17 +413,28 @@ mod tests {
 
     #[test]
     fn a_root_file_without_certificates_is_refused() {
-        let path = std::env::temp_dir().join(format!("equoria-not-a-ca-{}.pem", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("equoria-not-a-ca-{}.pem", std::process::id()));
         std::fs::write(&path, "just text\n").unwrap();
         let err = client_config(Verification::Chain, &RootCerts::File(path.clone())).unwrap_err();
         let _ = std::fs::remove_file(&path);
-        assert!(err.to_string().contains("holds no PEM certificate"), "{err}");
+        assert!(
+            err.to_string().contains("holds no PEM certificate"),
+            "{err}"
+        );
     }
 
     #[test]
     fn the_system_roots_are_never_empty() {
         let (store, _) = root_store(&RootCerts::System).unwrap();
         assert!(!store.is_empty());
+    }
+
+    #[test]
+    fn certificate_names_are_shown_plainly() {
+        assert_eq!(plain_name("DnsName(\"db.example\")"), "db.example");
+        assert_eq!(plain_name("IpAddress(10.0.0.1)"), "10.0.0.1");
+        assert_eq!(plain_name("DirectoryName"), "DirectoryName");
     }
 
     #[test]

@@ -29,7 +29,8 @@ pub enum SslMode {
 
 impl SslMode {
     /// Every accepted value, in the order of the documentation.
-    pub const NAMES: [&'static str; 5] = ["disable", "prefer", "require", "verify-ca", "verify-full"];
+    pub const NAMES: [&'static str; 5] =
+        ["disable", "prefer", "require", "verify-ca", "verify-full"];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -117,9 +118,13 @@ pub enum UrlError {
         "sslmode `{0}` is not one of disable, prefer (the default), require, verify-ca, verify-full"
     )]
     UnknownSslMode(String),
-    #[error("sslrootcert is empty: give the path of a PEM file with the CA certificate(s), or `system`")]
+    #[error(
+        "sslrootcert is empty: give the path of a PEM file with the CA certificate(s), or `system`"
+    )]
     EmptyRootCert,
-    #[error("sslrootcert=system needs sslmode=verify-full (got sslmode={0}): the system roots vouch for host names")]
+    #[error(
+        "sslrootcert=system needs sslmode=verify-full (got sslmode={0}): the system roots vouch for host names"
+    )]
     SystemRootsNeedVerifyFull(SslMode),
     #[error("a query parameter is not valid percent-encoded UTF-8")]
     BadEncoding,
@@ -243,8 +248,18 @@ mod tests {
             ("disable", SslMode::Disable, Tp::Disable, Verification::None),
             ("prefer", SslMode::Prefer, Tp::Prefer, Verification::None),
             ("require", SslMode::Require, Tp::Require, Verification::None),
-            ("verify-ca", SslMode::VerifyCa, Tp::Require, Verification::Chain),
-            ("verify-full", SslMode::VerifyFull, Tp::Require, Verification::ChainAndName),
+            (
+                "verify-ca",
+                SslMode::VerifyCa,
+                Tp::Require,
+                Verification::Chain,
+            ),
+            (
+                "verify-full",
+                SslMode::VerifyFull,
+                Tp::Require,
+                Verification::ChainAndName,
+            ),
         ] {
             let url = parse(&format!("postgres://a@h/d?sslmode={name}"));
             assert_eq!(url.ssl_mode(), mode, "{name}");
@@ -258,7 +273,10 @@ mod tests {
     #[test]
     fn a_root_cert_file_makes_require_check_the_chain_like_libpq() {
         let url = parse("postgresql://a@h/d?sslmode=require&sslrootcert=%2Fetc%2Fca%20bundle.pem");
-        assert_eq!(url.root_certs(), &RootCerts::File("/etc/ca bundle.pem".into()));
+        assert_eq!(
+            url.root_certs(),
+            &RootCerts::File("/etc/ca bundle.pem".into())
+        );
         assert_eq!(url.verification(), Verification::Chain);
     }
 
@@ -280,7 +298,10 @@ mod tests {
         let err = DatabaseUrl::parse("postgres://a:secret@h/d?sslmode=verify_full").unwrap_err();
         assert_eq!(err, UrlError::UnknownSslMode("verify_full".to_owned()));
         let text = err.to_string();
-        assert!(text.contains("`verify_full`") && text.contains("verify-full"), "{text}");
+        assert!(
+            text.contains("`verify_full`") && text.contains("verify-full"),
+            "{text}"
+        );
         assert!(!text.contains("secret"));
     }
 
@@ -314,6 +335,9 @@ mod tests {
     fn debug_output_hides_the_password() {
         let url = parse("postgres://a:hunter2@h/d?sslmode=require");
         let text = format!("{url:?}");
-        assert!(!text.contains("hunter2") && text.contains("Require"), "{text}");
+        assert!(
+            !text.contains("hunter2") && text.contains("Require"),
+            "{text}"
+        );
     }
 }
