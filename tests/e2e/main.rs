@@ -13,3 +13,4 @@ mod lifecycle;
 mod metrics;
 mod migrations;
 mod seed;
+mod tls;

@@ -162,6 +162,7 @@ pub fn run<'a>(ctx: &'a Ctx, options: &Options) -> anyhow::Result<()> {
         equoria_pg_cluster::Options {
             fresh: !options.keep_data,
             settings,
+            ..equoria_pg_cluster::Options::default()
         },
         "benchmark",
     )?;

@@ -1,5 +1,9 @@
 //! The staging smoke test of `cargo xtask verify`: a release build started as staging would
 //! start it, against a fresh database, probed over HTTP, then stopped with SIGTERM.
+//!
+//! The database accepts TLS only (as managed PostgreSQL services do) and the server verifies
+//! it fully: DATABASE_URL and MIGRATION_DATABASE_URL carry `sslmode=verify-full` and the
+//! throwaway cluster's CA as `sslrootcert`, so the smoke proves the TLS path end to end.
 
 use std::fs::{self, File};
 use std::io::Read;
@@ -9,6 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
+use equoria_pg_cluster::{Options, TlsOptions};
 use xshell::{Cmd, cmd};
 
 use crate::dev::{Profile, build_server};
@@ -50,15 +55,30 @@ pub fn run<'a>(ctx: &'a Ctx) -> anyhow::Result<()> {
     ensure_port_free()?;
     let bin = build_server(ctx, Profile::Release)?;
 
-    let cluster = db::start_cluster(ctx, &ctx.target_dir.join(CLUSTER_DIR), true, "staging")?;
-    let database = db::database_in(cluster, DATABASE)?;
+    let options = Options {
+        fresh: true,
+        tls: Some(TlsOptions::default()),
+        ..Options::default()
+    };
+    let cluster =
+        db::start_cluster_with(ctx, &ctx.target_dir.join(CLUSTER_DIR), options, "staging")?;
+    let mut database = db::database_in(cluster, DATABASE)?;
+    database.url = database
+        .cluster
+        .as_ref()
+        .and_then(|cluster| cluster.tls_url(DATABASE))
+        .context("the staging cluster was started with TLS but has no CA")?;
     let staging_env = environment(PORT)?;
     // APP_ENV is an alias of NODE_ENV: a value left in the caller's shell must not win.
-    let staging_cmd =
-        |cmd: Cmd<'a>| database.apply(cmd.env_remove("APP_ENV").envs(staging_env.clone()));
+    let staging_cmd = |cmd: Cmd<'a>| {
+        database
+            .apply(cmd.env_remove("APP_ENV").envs(staging_env.clone()))
+            .env("MIGRATION_DATABASE_URL", &database.url)
+    };
     say!(
         "staging environment: NODE_ENV=staging HOST=127.0.0.1 PORT={PORT} \
          ALLOWED_ORIGINS={ALLOWED_ORIGINS} BCRYPT_SALT_ROUNDS=10 DATABASE_URL={} \
+         MIGRATION_DATABASE_URL=<the same> \
          JWT_SECRET/JWT_REFRESH_SECRET=<fresh random, 96 hex chars each>",
         database.url
     );

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 mod cached_sql;
+pub mod connect;
 pub mod error;
 pub mod health;
 pub mod horses;

@@ -173,7 +173,7 @@ fn no_invalid_indexes(conn: &mut SyncConnection) -> Result<(), MigrationError> {
 
 /// Every known migration in order, with whether it is applied.
 pub fn status(url: &str) -> Result<Vec<MigrationState>, MigrationError> {
-    let mut conn = SyncConnection::establish(url)?;
+    let mut conn = crate::connect::establish_blocking(url)?;
     let applied = applied_versions(&mut conn)?;
     let known = MigrationSource::<Pg>::migrations(&MIGRATIONS)
         .map_err(|e| failed("listing embedded migrations", &*e, Duration::ZERO))?;
@@ -204,7 +204,7 @@ fn with_lock<T>(
     lock_timeout: Duration,
     f: impl FnOnce(&mut SyncConnection) -> Result<T, MigrationError>,
 ) -> Result<T, MigrationError> {
-    let mut conn = SyncConnection::establish(url)?;
+    let mut conn = crate::connect::establish_blocking(url)?;
     diesel::sql_query("SELECT pg_advisory_lock($1)")
         .bind::<BigInt, _>(LOCK_KEY)
         .execute(&mut conn)

@@ -9,11 +9,14 @@ use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use std::sync::Arc;
+
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::StoreError;
+use crate::connect::Connector;
 use crate::error::from_pool;
 
 /// A pooled PostgreSQL connection.
@@ -79,7 +82,7 @@ impl std::fmt::Debug for DbPool {
 /// die while the other workers, still draining requests, check them out of
 /// the shared pool. One process-wide thread owns them instead, for as long
 /// as the process lives.
-fn connection_runtime() -> Result<&'static tokio::runtime::Runtime, StoreError> {
+pub(crate) fn connection_runtime() -> Result<&'static tokio::runtime::Runtime, StoreError> {
     static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
     RUNTIME
         .get_or_init(|| {
@@ -96,7 +99,13 @@ fn connection_runtime() -> Result<&'static tokio::runtime::Runtime, StoreError> 
 
 /// Builds the pool. No connection is opened here: the service starts (and
 /// `/ping` answers) even while the database is down, and `/health` reports it.
+/// Connections use TLS as the URL's `sslmode` / `sslrootcert` ask (see
+/// [`crate::connect`]); an invalid URL is refused here.
 pub fn build_pool(settings: &PoolSettings) -> Result<DbPool, StoreError> {
+    let connector = Arc::new(
+        Connector::parse(settings.url.expose_secret())
+            .map_err(|err| StoreError::Other(format!("invalid database URL: {err}")))?,
+    );
     let setup_sql = format!(
         "SET statement_timeout = {}; SET application_name = '{}'",
         settings.statement_timeout.as_millis(),
@@ -109,15 +118,15 @@ pub fn build_pool(settings: &PoolSettings) -> Result<DbPool, StoreError> {
     // with a connection error, which maps to 503.
     config.recycling_method = RecyclingMethod::Fast;
     let connections = connection_runtime()?.handle().clone();
-    config.custom_setup = Box::new(move |url| {
+    config.custom_setup = Box::new(move |_url| {
         let setup_sql = setup_sql.clone();
-        let url = url.to_owned();
+        let connector = connector.clone();
         let connections = connections.clone();
         async move {
             // Establishing on the connection runtime spawns the
             // connection's driver task there, not on the calling worker.
             let establish = async move {
-                let mut conn = AsyncPgConnection::establish(&url).await?;
+                let mut conn = connector.connect().await?;
                 conn.batch_execute(&setup_sql)
                     .await
                     .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;

@@ -10,7 +10,16 @@
 //! cluster directory is handed to that user. Client commands (`psql`) connect over TCP and run as
 //! whoever we are.
 //!
-//! Only `std` is used, so the crate builds in no time for `xtask` and for test helpers.
+//! With [`Options::tls`] the server speaks TLS with a certificate signed by a certificate
+//! authority made for the cluster ([`Cluster::tls_ca_file`]), and by default accepts nothing
+//! else, as managed PostgreSQL services do; [`Cluster::tls_url`] is a URL that verifies it.
+//!
+//! Only `std` is used (certificates come from the `openssl` tool), so the crate builds in no time
+//! for `xtask` and for test helpers.
+
+mod tls;
+
+pub use tls::CertificateAuthority;
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
@@ -47,7 +56,36 @@ pub struct Options {
     /// override (e.g. `fsync=on` where the figures should be those of a durable database).
     /// They apply to a server this call starts, not to one found already running.
     pub settings: Vec<(String, String)>,
+    /// Serve TLS (see [`TlsOptions`]); `None` (the default) leaves TLS off. Applies to a server
+    /// this call starts: new certificates are made on every start.
+    pub tls: Option<TlsOptions>,
 }
+
+/// TLS for a cluster: `ssl=on` with a server certificate (and key, mode 0600, owned by the
+/// server user) in the data directory, signed by a certificate authority made for the cluster
+/// in `<dir>/tls/ca.pem`.
+#[derive(Debug, Clone)]
+pub struct TlsOptions {
+    /// What the server certificate is valid for (subjectAltName entries; IP addresses become IP
+    /// entries). Default: `127.0.0.1` and `localhost`.
+    pub server_names: Vec<String>,
+    /// Accept TLS connections only: pg_hba.conf has `hostssl` lines and no `host` lines, so a
+    /// client without TLS is refused ("no pg_hba.conf entry ... no encryption"). Default: true.
+    pub tls_only: bool,
+}
+
+impl Default for TlsOptions {
+    fn default() -> Self {
+        TlsOptions {
+            server_names: vec!["127.0.0.1".to_owned(), "localhost".to_owned()],
+            tls_only: true,
+        }
+    }
+}
+
+/// Where the server's certificate and key live, relative to the data directory.
+const SERVER_CERT_FILE: &str = "server.crt";
+const SERVER_KEY_FILE: &str = "server.key";
 
 /// Why a cluster could not be started, stopped or used. Every message says what was attempted
 /// and, where a command failed, its output.
@@ -497,6 +535,10 @@ pub struct Cluster {
     stopped: bool,
     /// [`Options::settings`], for every start of the server.
     settings: Vec<(String, String)>,
+    /// [`Options::tls`].
+    tls: Option<TlsOptions>,
+    /// The CA that signed the server certificate, once made.
+    ca: Option<CertificateAuthority>,
 }
 
 impl Cluster {
@@ -526,6 +568,8 @@ impl Cluster {
             owned: false,
             stopped: false,
             settings: options.settings,
+            tls: options.tls,
+            ca: None,
         };
 
         if cluster.data_dir.join("postmaster.pid").exists() {
@@ -560,6 +604,10 @@ impl Cluster {
         if !cluster.data_dir.join("PG_VERSION").exists() {
             cluster.init()?;
         }
+        cluster.write_hba()?;
+        if cluster.tls.is_some() {
+            cluster.make_certificates()?;
+        }
         cluster.start_server()?;
         cluster.owned = true;
         Ok(cluster)
@@ -568,6 +616,23 @@ impl Cluster {
     /// `postgres://postgres@127.0.0.1:PORT/<database>`.
     pub fn url(&self, database: &str) -> String {
         format!("postgres://{SUPERUSER}@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// With TLS, the URL of `database` that verifies the server like a careful client:
+    /// [`Cluster::url`] plus `?sslmode=verify-full&sslrootcert=<CA file>`. `None` without TLS.
+    pub fn tls_url(&self, database: &str) -> Option<String> {
+        let ca = self.tls_ca_file()?;
+        Some(format!(
+            "{}?sslmode=verify-full&sslrootcert={}",
+            self.url(database),
+            percent_encode_path(ca)
+        ))
+    }
+
+    /// The certificate authority (PEM) that signed the server certificate, when this value
+    /// started the server with [`Options::tls`]: what clients pass as `sslrootcert`.
+    pub fn tls_ca_file(&self) -> Option<&Path> {
+        self.ca.as_ref().map(CertificateAuthority::cert_file)
     }
 
     /// The TCP port on 127.0.0.1.
@@ -717,6 +782,44 @@ impl Cluster {
         Ok(())
     }
 
+    /// Trust on loopback only, over TLS only when [`TlsOptions::tls_only`] asks for it. Written
+    /// on every start, so a data directory reused with other options gets the right rules.
+    fn write_hba(&self) -> Result<()> {
+        let kind = match &self.tls {
+            Some(tls) if tls.tls_only => "hostssl",
+            _ => "host",
+        };
+        let mut rules = String::from(
+            "# Written by equoria-pg-cluster on every start: trust on loopback only.\n",
+        );
+        for database in ["all", "replication"] {
+            for address in ["127.0.0.1/32", "::1/128"] {
+                rules.push_str(&format!("{kind} {database} all {address} trust\n"));
+            }
+        }
+        let path = self.data_dir.join("pg_hba.conf");
+        // Overwriting keeps the file's owner (the server user).
+        fs::write(&path, rules).map_err(io_error(format!("writing {}", path.display())))
+    }
+
+    /// A new CA in `<dir>/tls` and a server certificate from it in the data directory, given to
+    /// the server user.
+    fn make_certificates(&mut self) -> Result<()> {
+        let Some(tls) = &self.tls else {
+            return Ok(());
+        };
+        let ca_dir = self.dir.join("tls");
+        let ca = CertificateAuthority::generate(&ca_dir, "equoria-pg-cluster throwaway CA")?;
+        let cert = self.data_dir.join(SERVER_CERT_FILE);
+        let key = self.data_dir.join(SERVER_KEY_FILE);
+        ca.issue_server_certificate(&tls.server_names, &cert, &key)?;
+        for file in [&cert, &key] {
+            self.run_as.hand_over(file)?;
+        }
+        self.ca = Some(ca);
+        Ok(())
+    }
+
     fn start_server(&mut self) -> Result<()> {
         let mut attempt = 1;
         loop {
@@ -731,6 +834,12 @@ impl Cluster {
                  -c max_connections={MAX_CONNECTIONS}",
                 self.port
             );
+            if self.tls.is_some() {
+                server_options.push_str(&format!(
+                    " -c ssl=on -c ssl_cert_file={SERVER_CERT_FILE} \
+                     -c ssl_key_file={SERVER_KEY_FILE}"
+                ));
+            }
             for (name, value) in &self.settings {
                 server_options.push_str(&format!(" -c {name}='{value}'"));
             }
@@ -833,6 +942,20 @@ fn allow_traversal(dir: &Path) -> Result<()> {
         ))?;
     }
     Ok(())
+}
+
+/// A path as a URL query value: every byte but unreserved characters and `/` percent-encoded.
+fn percent_encode_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut encoded = String::new();
+    for &byte in path.as_os_str().as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
 }
 
 /// `/work/main/target/x` -> `-work-main-target-x`: a file name that is unique per path.
@@ -1006,6 +1129,14 @@ mod tests {
         assert_eq!(
             describe(&command),
             r#"pg_ctl -o '-p 5 -c x='\'''\''' start"#
+        );
+    }
+
+    #[test]
+    fn paths_in_urls_are_percent_encoded() {
+        assert_eq!(
+            percent_encode_path(Path::new("/a b/c&d=é.pem")),
+            "/a%20b/c%26d%3D%C3%A9.pem"
         );
     }
 

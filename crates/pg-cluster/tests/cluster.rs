@@ -1,7 +1,7 @@
 //! Starts real servers (about a second each) in directories under Cargo's target tmp dir.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use equoria_pg_cluster::{Cluster, Options};
+use equoria_pg_cluster::{CertificateAuthority, Cluster, Options, TlsOptions};
 use std::fs;
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -141,4 +141,99 @@ fn invalid_database_names_never_reach_sql() {
         "{error}"
     );
     assert!(cluster.database_exists("postgres").unwrap());
+}
+
+/// Runs psql against `url`; returns (success, stdout, stderr).
+fn try_psql(url: &str, sql: &str) -> (bool, String, String) {
+    let output = Command::new("psql")
+        .args(["-X", "-A", "-t", url, "-c", sql])
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+        String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+    )
+}
+
+#[test]
+fn a_tls_cluster_serves_verified_tls_and_nothing_else() {
+    let cluster = Cluster::start(
+        &cluster_dir("tls"),
+        Options {
+            tls: Some(TlsOptions::default()),
+            ..fresh()
+        },
+    )
+    .unwrap();
+    let ca = cluster.tls_ca_file().unwrap().to_path_buf();
+    let url = cluster.tls_url("postgres").unwrap();
+    assert_eq!(
+        url,
+        format!(
+            "{}?sslmode=verify-full&sslrootcert={}",
+            cluster.url("postgres"),
+            ca.display()
+        )
+    );
+
+    // libpq checks the chain and the host name (127.0.0.1 is in the certificate).
+    assert_eq!(
+        psql(
+            &url,
+            "select ssl from pg_stat_ssl where pid = pg_backend_pid()"
+        ),
+        "t"
+    );
+    let key = cluster.data_dir().join("server.key");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&fs::metadata(&key).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+
+    let plain = format!("{}?sslmode=disable", cluster.url("postgres"));
+    let (ok, _, stderr) = try_psql(&plain, "select 1");
+    assert!(!ok);
+    assert!(stderr.contains("no encryption"), "{stderr}");
+
+    // The cluster's own helpers still work (psql prefers TLS).
+    assert!(cluster.ensure_database("equoria_tls").unwrap());
+}
+
+#[test]
+fn a_server_certificate_is_only_valid_for_its_names_and_its_ca() {
+    let cluster = Cluster::start(
+        &cluster_dir("tls-names"),
+        Options {
+            tls: Some(TlsOptions {
+                server_names: vec!["localhost".to_owned()],
+                tls_only: false,
+            }),
+            ..fresh()
+        },
+    )
+    .unwrap();
+    let ca = cluster.tls_ca_file().unwrap().display().to_string();
+    let port = cluster.port();
+
+    let by_name = format!(
+        "postgres://postgres@localhost:{port}/postgres?sslmode=verify-full&sslrootcert={ca}"
+    );
+    assert_eq!(psql(&by_name, "select 1"), "1");
+    let by_address = cluster.tls_url("postgres").unwrap();
+    let (ok, _, stderr) = try_psql(&by_address, "select 1");
+    assert!(!ok && stderr.contains("127.0.0.1"), "{stderr}");
+
+    let other_ca = CertificateAuthority::generate(&cluster_dir("tls-other-ca"), "other").unwrap();
+    let wrong_ca = format!(
+        "postgres://postgres@localhost:{port}/postgres?sslmode=verify-ca&sslrootcert={}",
+        other_ca.cert_file().display()
+    );
+    let (ok, _, stderr) = try_psql(&wrong_ca, "select 1");
+    assert!(
+        !ok && stderr.contains("certificate verify failed"),
+        "{stderr}"
+    );
+
+    // Not TLS-only: a plain connection is accepted too.
+    let plain = format!("{}?sslmode=disable", cluster.url("postgres"));
+    assert_eq!(psql(&plain, "select 1"), "1");
 }

@@ -12,6 +12,7 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use equoria_persistence::connect::{DatabaseUrl, RootCerts};
 use ipnet::IpNet;
 use rand::Rng;
 use secrecy::{ExposeSecret, SecretString};
@@ -438,6 +439,21 @@ impl<L: Fn(&str) -> Option<String>> Parser<'_, L> {
             self.errors.push(format!(
                 "{name}: invalid DATABASE_URL format; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE"
             ));
+            return;
+        }
+        // sslmode / sslrootcert, and whatever the driver would refuse at the first connection.
+        match DatabaseUrl::parse(url) {
+            Err(err) => self.errors.push(format!("{name}: {err}")),
+            Ok(parsed) => {
+                if let RootCerts::File(path) = parsed.root_certs()
+                    && let Err(err) = std::fs::File::open(path)
+                {
+                    self.warnings.push(format!(
+                        "{name}: sslrootcert {} cannot be read ({err}); every connection will fail until it can",
+                        path.display()
+                    ));
+                }
+            }
         }
     }
 
@@ -804,6 +820,48 @@ mod tests {
         .unwrap_err()
         .0;
         assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+
+    #[test]
+    fn an_unknown_sslmode_is_refused_naming_the_accepted_ones() {
+        let mut vars = production();
+        vars[1] = (
+            "DATABASE_URL",
+            "postgres://app:hunter2@db:5432/equoria?sslmode=verify_full",
+        );
+        vars.push((
+            "MIGRATION_DATABASE_URL",
+            "postgres://owner:pw2@db:5432/equoria?sslmode=true",
+        ));
+        let errors = load(&vars).unwrap_err().0;
+        assert_eq!(
+            errors,
+            vec![
+                "DATABASE_URL: sslmode `verify_full` is not one of disable, prefer (the default), require, verify-ca, verify-full",
+                "MIGRATION_DATABASE_URL: sslmode `true` is not one of disable, prefer (the default), require, verify-ca, verify-full",
+            ]
+        );
+    }
+
+    #[test]
+    fn tls_settings_pass_and_an_unreadable_root_file_is_a_warning() {
+        let mut vars = production();
+        vars[1] = (
+            "DATABASE_URL",
+            "postgres://app:pw@db:5432/equoria?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+        );
+        let loaded = load(&vars).unwrap();
+        assert_eq!(
+            loaded.warnings,
+            vec![
+                "DATABASE_URL: sslrootcert /nonexistent/ca.pem cannot be read (No such file or directory (os error 2)); every connection will fail until it can"
+            ]
+        );
+        vars[1] = (
+            "DATABASE_URL",
+            "postgres://app:pw@db:5432/equoria?sslmode=require",
+        );
+        assert!(load(&vars).unwrap().warnings.is_empty());
     }
 
     #[test]
