@@ -29,16 +29,6 @@ run() { # run NAME "TOOL..." COMMAND...
     fi
 }
 
-k8s_check() {
-    local rendered
-    rendered="$(mktemp)"
-    kubectl kustomize deploy/k8s >"$rendered" \
-        && kubernetes-validate --strict "$rendered" deploy/k8s/secret.example.yaml
-    local rc=$?
-    rm -f "$rendered"
-    return "$rc"
-}
-
 yaml_json_check() {
     python3 - <<'PY'
 import json, sys, tomllib, yaml
@@ -62,7 +52,7 @@ run "compose files (compose-spec schema)" "check-jsonschema" \
 run "GitHub workflows (schema)" "check-jsonschema" \
     check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml .github/workflows/deploy.yml
 run "GitHub workflows (actionlint)" "actionlint" actionlint .github/workflows/ci.yml .github/workflows/deploy.yml
-run "Kubernetes manifests (kustomize + strict schema)" "kubectl kubernetes-validate" k8s_check
+run "Kubernetes (kustomize, strict schema, pinning, restricted pods, budget)" "kubectl kubernetes-validate python3" deploy/k8s/check.sh
 run "nginx (nginx -t, live proxy checks)" "nginx openssl curl python3" deploy/nginx/check.sh --live
 run "monitoring (promtool)" "promtool python3" deploy/monitoring/check.sh
 run "systemd unit (systemd-analyze)" "systemd-analyze" deploy/systemd/check.sh
