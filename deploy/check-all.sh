@@ -39,7 +39,7 @@ run "GitHub workflows (schema)" "check-jsonschema" \
 run "GitHub workflows (actionlint)" "actionlint" actionlint .github/workflows/ci.yml .github/workflows/deploy.yml
 run "Kubernetes (kustomize, strict schema, pinning, restricted pods, budget)" "kubectl kubernetes-validate python3" deploy/k8s/check.sh
 run "nginx (nginx -t, live proxy checks)" "nginx openssl curl python3" deploy/nginx/check.sh --live
-run "monitoring (promtool)" "promtool python3" deploy/monitoring/check.sh
+run "monitoring (promtool, amtool)" "promtool amtool python3" deploy/monitoring/check.sh
 run "systemd unit (systemd-analyze)" "systemd-analyze" deploy/systemd/check.sh
 run "compose and cloud descriptors (roles, logs, TLS, HTTPS, no seed)" "python3" \
     sh -c 'python3 deploy/check-descriptors.py --self-test && python3 deploy/check-descriptors.py' 
