@@ -30,7 +30,7 @@ run() { # run NAME "TOOL..." COMMAND...
 }
 
 
-run "shellcheck (deploy scripts)" "shellcheck" shellcheck -x deploy/*.sh deploy/*/*.sh .platform/hooks/*/*.sh
+run "shellcheck (deploy scripts)" "shellcheck" shellcheck -x deploy/*.sh deploy/*/*.sh .platform/hooks/*/*.sh .ci/run .ci/ensure-toolchain.sh
 run "hadolint docker/Dockerfile" "hadolint" hadolint docker/Dockerfile
 run "compose files (compose-spec schema)" "check-jsonschema" \
     check-jsonschema --builtin-schema vendor.compose-spec docker/docker-compose.yml deploy/elasticbeanstalk/docker-compose.yml
