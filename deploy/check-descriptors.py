@@ -10,7 +10,8 @@ TRUSTED_PROXIES defaults to the network's own subnet; /metrics on its own loopba
 Heroku: no seed in review apps (its demo accounts have a known password), the Procfile asks
 for TLS. DigitalOcean: every database URL asks for TLS; metrics on an internal port only.
 Beanstalk: an HTTPS listener, HTTP redirected, the RDS CA mounted, the predeploy hook refuses
-database URLs without TLS. Railway: builds the Dockerfile that exists.
+database URLs without TLS. Railway: builds the Dockerfile that exists. Workflows: actions
+pinned by commit SHA, no `latest`, a manual deploy only of a commit whose CI passed.
 """
 
 import json
@@ -155,6 +156,27 @@ def railway_problems(railway):
     return problems
 
 
+def workflow_problems(texts):
+    """Actions pinned by full commit SHA with the tag in a comment; the deploy workflow ships
+    only commits whose CI passed, tagged by SHA."""
+    problems = []
+    for path, text in texts.items():
+        for line in text.splitlines():
+            match = re.search(r"uses:\s*(\S+)", line)
+            if match and not re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", match.group(1)):
+                problems.append(f"{path}: action not pinned by commit SHA: {match.group(1)}")
+            elif match and "#" not in line:
+                problems.append(f"{path}: pinned action without its tag in a comment: {match.group(1)}")
+        if re.search(r":latest\b", text):
+            problems.append(f"{path}: uses a `latest` image tag")
+    deploy = texts.get(".github/workflows/deploy.yml", "")
+    if not re.search(r"actions/workflows/ci\.yml/runs\?head_sha=\$SHA&status=success", deploy):
+        problems.append("deploy.yml: a manual run does not check that CI passed for the commit")
+    if "deploy/k8s/pin.sh \"$SHA\"" not in deploy or ":${{ env.SHA }}" not in deploy:
+        problems.append("deploy.yml: images are not tagged and pinned by commit SHA")
+    return problems
+
+
 def all_problems():
     problems = []
     problems += compose_problems(load("docker/docker-compose.yml"), "docker/docker-compose.yml")
@@ -163,6 +185,9 @@ def all_problems():
     problems += beanstalk_problems(load(".ebextensions/01-equoria.config"), load("deploy/elasticbeanstalk/docker-compose.yml"))
     problems += hook_problems()
     problems += railway_problems(load("railway.toml"))
+    workflows = {f".github/workflows/{n}": open(os.path.join(ROOT, ".github/workflows", n)).read()
+                 for n in ("ci.yml", "deploy.yml")}
+    problems += workflow_problems(workflows)
     load(".elasticbeanstalk/config.yml")
     load("deploy/monitoring/grafana-dashboard.json")
     return problems
@@ -185,6 +210,8 @@ def self_test():
     del config["option_settings"]["aws:elbv2:listener:443"]
     assert beanstalk_problems(config, load("deploy/elasticbeanstalk/docker-compose.yml")), "no HTTPS listener passed"
     assert railway_problems({"build": {"builder": "DOCKERFILE", "dockerfilePath": "Dockerfile.missing"}})
+    bad = workflow_problems({"w.yml": "    - uses: actions/checkout@v5\n    - uses: a/b@" + "0" * 40 + "\n"})
+    assert len(bad) >= 3, bad
     print("self-test: every known-bad descriptor was caught")
 
 
@@ -196,7 +223,7 @@ def main():
     for problem in problems:
         print(problem)
     if not problems:
-        print("compose, Heroku, DigitalOcean, Beanstalk and Railway descriptors keep their promises")
+        print("compose, Heroku, DigitalOcean, Beanstalk, Railway and workflow descriptors keep their promises")
     return 1 if problems else 0
 
 
