@@ -51,11 +51,16 @@ pub fn ensure_debian_package(ctx: &Ctx, program: &str, package: &str) -> anyhow:
         .with_context(|| format!("installing {package} failed: `apt-get install {package}`"))
 }
 
-/// Makes every deployment-kit validator available and returns the PATH under which
-/// deploy/check-all.sh finds them (the virtualenv's bin directory first).
+/// Makes every deployment-kit validator available that can be installed here and returns the
+/// PATH under which deploy/check-all.sh finds them (the virtualenv's bin directory first). An
+/// install that fails (not root, no network) is reported and left to check-all.sh, which
+/// skips or fails the check that needs it.
 pub fn deploy_tools_path(ctx: &Ctx) -> anyhow::Result<OsString> {
     for (program, package) in DEBIAN {
-        ensure_debian_package(ctx, program, package)?;
+        if let Err(error) = ensure_debian_package(ctx, program, package) {
+            ctx.check_interrupted()?;
+            say!("note: {error:#}");
+        }
     }
     let venv = ctx.target_dir.join("deploy-tools/venv");
     let bin = venv.join("bin");
