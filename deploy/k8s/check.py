@@ -9,7 +9,8 @@ promise, and the RUNBOOK's one-off pods against the same security policy.
 
 Checked:
   - every image is pinned to the commit SHA (no `latest`, no missing tag);
-  - no Deployment that an HPA scales sets `replicas`;
+  - no Deployment that an HPA scales sets `replicas`; its init container runs the migrations
+    and its serving containers never get MIGRATION_DATABASE_URL;
   - every pod template (and every `kubectl run --overrides` in the RUNBOOK) meets the
     "restricted" Pod Security Standard (policy version v1.30, the namespace's label);
   - the Ingress serves TLS; NetworkPolicies cover ingress and egress of every pod;
@@ -183,6 +184,13 @@ def check(docs, sha, runbook_text, one_off_runs=()):
                 image = c.get("image", "")
                 if not image.endswith(":" + sha):
                     problems.append(f"{where}: image {image} is not pinned to {sha}")
+        if kind == "Deployment":
+            for c in doc["spec"]["template"]["spec"].get("containers", []):
+                keys = [e.get("valueFrom", {}).get("secretKeyRef", {}).get("key") for e in c.get("env") or []]
+                if "MIGRATION_DATABASE_URL" in keys or c.get("envFrom", [{}])[0].get("secretRef"):
+                    problems.append(f"Deployment/{name} container {c.get('name')}: gets the owner role's URL")
+            if not any("migrate" in (c.get("command") or []) for c in doc["spec"]["template"]["spec"].get("initContainers", [])):
+                problems.append(f"Deployment/{name}: no init container runs the migrations before serving")
         if kind == "Deployment" and name in hpa_targets and "replicas" in doc["spec"]:
             problems.append(f"Deployment/{name}: sets replicas although an HPA scales it")
         if kind == "Deployment" and name in hpa_targets:
@@ -256,6 +264,11 @@ def self_test():
            "spec": {"scaleTargetRef": {"name": "d"}, "maxReplicas": 20}}
     problems = check([deployment, hpa], sha, "")
     assert any("sets replicas" in p for p in problems), problems
+    assert any("no init container" in p for p in problems), problems
+    owner = {**container, "env": [{"name": "M", "valueFrom": {"secretKeyRef": {"name": "s", "key": "MIGRATION_DATABASE_URL"}}}]}
+    leaky = {"kind": "Deployment", "metadata": {"name": "d"},
+             "spec": {"template": {"spec": {**good_spec, "containers": [owner]}}}}
+    assert any("owner role" in p for p in check([leaky], sha, "")), "owner URL in the server passed"
     assert any("connections:" in p for p in problems), problems
     assert any("denies ingress and egress" in p for p in problems), problems
     latest = {"kind": "Pod", "metadata": {"name": "p"},
