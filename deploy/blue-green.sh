@@ -6,12 +6,14 @@
 #
 # Steps:
 #   1. read the active colour from STATE_FILE (none yet: blue is deployed first)
-#   2. pull IMAGE:TAG; run `equoria migrate run` with it (migrations must suit both releases)
+#   2. pull IMAGE:TAG; run `equoria migrate run` with it, the only container that gets
+#      MIGRATION_ENV_FILE (the owner role); migrations must suit both releases
 #   3. set the idle colour's old container aside and start IMAGE:TAG on its loopback port
 #   4. gate: wait until its /health answers 200 with the database connected; on failure remove
 #      it, put the set-aside container back and exit 1 - nginx, the live colour and the
 #      rollback target are untouched
 #   5. switch: rewrite NGINX_UPSTREAM_FILE, `nginx -t`, `nginx -s reload`; record the new state
+#      and the Prometheus targets file (live colour only)
 #   6. wait DRAIN_SECONDS, then stop the old colour with SIGTERM (the server drains in-flight
 #      requests) but keep its container, so deploy/rollback.sh can start it again
 # Settings: see deploy/lib/blue-green-common.sh.
@@ -23,6 +25,12 @@ source "$here/lib/blue-green-common.sh"
 
 [[ -n "${TAG:-}" ]] || die "TAG is required (the image tag to deploy)"
 [[ -r "$ENV_FILE" ]] || die "ENV_FILE $ENV_FILE is not readable"
+if grep -q '^[[:space:]]*MIGRATION_DATABASE_URL=' "$ENV_FILE"; then
+    die "ENV_FILE $ENV_FILE holds MIGRATION_DATABASE_URL: the serving containers get this file, so move that line to MIGRATION_ENV_FILE ($MIGRATION_ENV_FILE)"
+fi
+if [[ "$RUN_MIGRATIONS" == "1" ]]; then
+    [[ -r "$MIGRATION_ENV_FILE" ]] || die "MIGRATION_ENV_FILE $MIGRATION_ENV_FILE is not readable (it holds MIGRATION_DATABASE_URL)"
+fi
 for tool in "$DOCKER" "$NGINX_BIN" curl; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool not found on PATH"
 done
@@ -37,6 +45,8 @@ else
     log "live: $active ($active_tag); deploying $IMAGE:$TAG to $target"
 fi
 target_port="$(port_of "$target")"
+target_metrics_port="$(metrics_port_of "$target")"
+trusted="$(bridge_subnet)"
 target_container="$(container_of "$target")"
 
 # 2. image and migrations
@@ -45,8 +55,8 @@ if [[ "$SKIP_PULL" != "1" ]]; then
     "$DOCKER" pull "$IMAGE:$TAG" >/dev/null
 fi
 if [[ "$RUN_MIGRATIONS" == "1" ]]; then
-    log "applying migrations with $IMAGE:$TAG"
-    "$DOCKER" run --rm --env-file "$ENV_FILE" --add-host host.docker.internal:host-gateway --read-only --cap-drop ALL \
+    log "applying migrations with $IMAGE:$TAG (owner role, from $MIGRATION_ENV_FILE)"
+    "$DOCKER" run --rm --env-file "$ENV_FILE" --env-file "$MIGRATION_ENV_FILE" --add-host host.docker.internal:host-gateway --read-only --cap-drop ALL \
         --security-opt no-new-privileges:true "$IMAGE:$TAG" equoria migrate run
 fi
 
@@ -65,7 +75,9 @@ log "starting $target_container on 127.0.0.1:$target_port"
 "$DOCKER" run -d --name "$target_container" \
     --env-file "$ENV_FILE" \
     -e PORT="$CONTAINER_PORT" -e HOST=0.0.0.0 \
+    -e METRICS_ADDR=0.0.0.0:9464 -e TRUSTED_PROXIES="$trusted" \
     -p "127.0.0.1:$target_port:$CONTAINER_PORT" \
+    -p "127.0.0.1:$target_metrics_port:9464" \
     --add-host host.docker.internal:host-gateway \
     --restart unless-stopped \
     --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges:true \

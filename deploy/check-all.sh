@@ -29,44 +29,20 @@ run() { # run NAME "TOOL..." COMMAND...
     fi
 }
 
-k8s_check() {
-    local rendered
-    rendered="$(mktemp)"
-    kubectl kustomize deploy/k8s >"$rendered" \
-        && kubernetes-validate --strict "$rendered" deploy/k8s/secret.example.yaml
-    local rc=$?
-    rm -f "$rendered"
-    return "$rc"
-}
 
-yaml_json_check() {
-    python3 - <<'PY'
-import json, sys, tomllib, yaml
-for path in [".do/app.yaml", ".elasticbeanstalk/config.yml", ".ebextensions/01-equoria.config"]:
-    with open(path) as f:
-        yaml.safe_load(f)
-json.load(open("app.json"))
-json.load(open("deploy/monitoring/grafana-dashboard.json"))
-tomllib.load(open("railway.toml", "rb"))
-procfile = open("Procfile").read().splitlines()
-kinds = {line.split(":", 1)[0] for line in procfile if line.strip()}
-if kinds != {"web", "release"}:
-    sys.exit(f"Procfile process types: {kinds}")
-PY
-}
-
-run "shellcheck (deploy scripts)" "shellcheck" shellcheck -x deploy/*.sh deploy/*/*.sh
+run "shellcheck (deploy scripts)" "shellcheck" shellcheck -x deploy/*.sh deploy/*/*.sh .platform/hooks/*/*.sh .ci/run .ci/ensure-toolchain.sh
 run "hadolint docker/Dockerfile" "hadolint" hadolint docker/Dockerfile
 run "compose files (compose-spec schema)" "check-jsonschema" \
     check-jsonschema --builtin-schema vendor.compose-spec docker/docker-compose.yml deploy/elasticbeanstalk/docker-compose.yml
 run "GitHub workflows (schema)" "check-jsonschema" \
     check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml .github/workflows/deploy.yml
 run "GitHub workflows (actionlint)" "actionlint" actionlint .github/workflows/ci.yml .github/workflows/deploy.yml
-run "Kubernetes manifests (kustomize + strict schema)" "kubectl kubernetes-validate" k8s_check
+run "Kubernetes (kustomize, strict schema, pinning, restricted pods, budget)" "kubectl kubernetes-validate python3" deploy/k8s/check.sh
 run "nginx (nginx -t, live proxy checks)" "nginx openssl curl python3" deploy/nginx/check.sh --live
-run "monitoring (promtool)" "promtool python3" deploy/monitoring/check.sh
+run "monitoring (promtool, amtool)" "promtool amtool python3" deploy/monitoring/check.sh
 run "systemd unit (systemd-analyze)" "systemd-analyze" deploy/systemd/check.sh
-run "cloud descriptors (YAML/JSON/TOML syntax)" "python3" yaml_json_check
+run "compose and cloud descriptors (roles, logs, TLS, HTTPS, no seed)" "python3" \
+    sh -c 'python3 deploy/check-descriptors.py --self-test && python3 deploy/check-descriptors.py' 
 run "deploy scripts against nginx and fake servers" "nginx curl python3" deploy/test/run.sh
 
 echo

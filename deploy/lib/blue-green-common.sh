@@ -9,7 +9,18 @@
 #   GREEN_PORT           loopback port of green         (default: 3001)
 #   CONTAINER_PORT       port the server listens on inside the container (default: 3000)
 #   CONTAINER_PREFIX     container names are PREFIX-blue / PREFIX-green (default: equoria-prod)
-#   ENV_FILE             docker --env-file with the production settings (default: /etc/equoria/equoria.env)
+#   ENV_FILE             docker --env-file with the server's settings (default: /etc/equoria/equoria.env);
+#                        must not hold MIGRATION_DATABASE_URL (the serving containers get this file)
+#   MIGRATION_ENV_FILE   docker --env-file with MIGRATION_DATABASE_URL, the owner role's URL, given
+#                        only to the `equoria migrate run` container (default: /etc/equoria/migrate.env)
+#   BLUE_METRICS_PORT    loopback port of blue's /metrics (default: 9464)
+#   GREEN_METRICS_PORT   loopback port of green's /metrics (default: 9465)
+#   TRUSTED_PROXY_CIDR   what the containers trust for X-Forwarded-For (default: the subnet of
+#                        docker's "bridge" network, read with `docker network inspect bridge`:
+#                        nginx on the host reaches the published ports through its gateway)
+#   PROMETHEUS_TARGETS_FILE  file_sd targets file listing the live colour's metrics address,
+#                        read by deploy/monitoring/prometheus.yml
+#                        (default: /var/lib/equoria/prometheus-targets.json)
 #   NGINX_UPSTREAM_FILE  live upstream file included by nginx (default: /etc/nginx/equoria/upstream.conf)
 #   STATE_FILE           where the active colour is recorded (default: /var/lib/equoria/deploy.state)
 #   HEALTH_TIMEOUT       seconds to wait for the new colour's /health (default: 90)
@@ -29,6 +40,11 @@ GREEN_PORT="${GREEN_PORT:-3001}"
 CONTAINER_PORT="${CONTAINER_PORT:-3000}"
 CONTAINER_PREFIX="${CONTAINER_PREFIX:-equoria-prod}"
 ENV_FILE="${ENV_FILE:-/etc/equoria/equoria.env}"
+MIGRATION_ENV_FILE="${MIGRATION_ENV_FILE:-/etc/equoria/migrate.env}"
+BLUE_METRICS_PORT="${BLUE_METRICS_PORT:-9464}"
+GREEN_METRICS_PORT="${GREEN_METRICS_PORT:-9465}"
+TRUSTED_PROXY_CIDR="${TRUSTED_PROXY_CIDR:-}"
+PROMETHEUS_TARGETS_FILE="${PROMETHEUS_TARGETS_FILE:-/var/lib/equoria/prometheus-targets.json}"
 NGINX_UPSTREAM_FILE="${NGINX_UPSTREAM_FILE:-/etc/nginx/equoria/upstream.conf}"
 STATE_FILE="${STATE_FILE:-/var/lib/equoria/deploy.state}"
 HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-90}"
@@ -48,6 +64,28 @@ port_of() {
         green) echo "$GREEN_PORT" ;;
         *) die "unknown colour '$1'" ;;
     esac
+}
+
+metrics_port_of() {
+    case "$1" in
+        blue) echo "$BLUE_METRICS_PORT" ;;
+        green) echo "$GREEN_METRICS_PORT" ;;
+        *) die "unknown colour '$1'" ;;
+    esac
+}
+
+# bridge_subnet -> the IPv4 subnet of docker's default bridge network (where connections from
+# the host's nginx to a published port come from), or TRUSTED_PROXY_CIDR when set.
+bridge_subnet() {
+    local subnet
+    if [[ -n "$TRUSTED_PROXY_CIDR" ]]; then
+        echo "$TRUSTED_PROXY_CIDR"
+        return
+    fi
+    subnet="$("$DOCKER" network inspect bridge --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' \
+        | tr ' ' '\n' | grep -m 1 -E '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/[0-9]+$')" \
+        || die "could not read the docker bridge subnet; set TRUSTED_PROXY_CIDR"
+    echo "$subnet"
 }
 
 other_colour() {
@@ -80,6 +118,19 @@ state_write() {
         echo "updated_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     } >"$tmp"
     mv -f "$tmp" "$STATE_FILE"
+    targets_write "$1" "$2"
+}
+
+# targets_write COLOUR TAG: Prometheus file_sd list with the live colour only, so the stopped
+# colour is not scraped and EquoriaInstanceDown means a live instance is down.
+targets_write() {
+    local tmp
+    mkdir -p "$(dirname "$PROMETHEUS_TARGETS_FILE")"
+    tmp="$(mktemp "$PROMETHEUS_TARGETS_FILE.XXXXXX")"
+    printf '[{"targets": ["127.0.0.1:%s"], "labels": {"colour": "%s", "release": "%s"}}]\n' \
+        "$(metrics_port_of "$1")" "$1" "$2" >"$tmp"
+    chmod 0644 "$tmp"
+    mv -f "$tmp" "$PROMETHEUS_TARGETS_FILE"
 }
 
 # wait_healthy PORT: poll GET /health on the loopback port until it answers 200 with

@@ -34,7 +34,8 @@ case "$cmd" in
                 -d) detach=1; shift ;;
                 --rm|--read-only) shift ;;
                 --name) name="$2"; shift 2 ;;
-                -p) port="${2#127.0.0.1:}"; port="${port%%:*}"; shift 2 ;;
+                # The first published port is the server's; later ones (metrics) are only logged.
+                -p) if [[ -z "$port" ]]; then port="${2#127.0.0.1:}"; port="${port%%:*}"; fi; shift 2 ;;
                 -e|--env-file|--add-host|--restart|--tmpfs|--cap-drop|--security-opt|--memory|--cpus|--stop-timeout|--label) shift 2 ;;
                 -*) echo "fake docker: unknown option $1" >&2; exit 2 ;;
                 *) image="$1"; shift; break ;;
@@ -56,6 +57,11 @@ case "$cmd" in
             exit 0
         fi
         [[ -d "$state/containers/$1" ]]
+        ;;
+    network)
+        # `network inspect bridge --format ...`: docker's default bridge subnet.
+        [[ "$1" == inspect && "$2" == bridge ]] || exit 2
+        echo "172.17.0.0/16 "
         ;;
     rename) stop_server "$1"; mv "$state/containers/$1" "$state/containers/$2" ;;
     rm) [[ "$1" == -f ]] && shift; stop_server "$1"; rm -rf "${state:?}/containers/$1" ;;

@@ -73,9 +73,11 @@ export DOCKER="$here/fake-docker.sh"
 export NGINX_BIN="$work/nginx-wrapper"
 export NGINX_UPSTREAM_FILE="$work/nginx/upstream.conf"
 export STATE_FILE="$work/state"
-export ENV_FILE="$work/etc/equoria.env"
+export ENV_FILE="$work/etc/equoria.env" MIGRATION_ENV_FILE="$work/etc/migrate.env"
+export PROMETHEUS_TARGETS_FILE="$work/targets.json" BLUE_METRICS_PORT=18501 GREEN_METRICS_PORT=18502
 export IMAGE=equoria-test HEALTH_TIMEOUT=10 DRAIN_SECONDS=1 SKIP_PULL=1
-: >"$ENV_FILE"
+echo "DATABASE_URL=postgres://equoria_app:x@db:5432/equoria" >"$ENV_FILE"
+echo "MIGRATION_DATABASE_URL=postgres://equoria_owner:x@db:5432/equoria" >"$MIGRATION_ENV_FILE"
 cat >"$work/nginx/nginx.conf" <<CONF
 worker_processes 1;
 pid $work/nginx/nginx.pid;
@@ -106,11 +108,20 @@ check "first deploy (v1) succeeds" env TAG=v1 "$deploy/blue-green.sh"
 check "first deploy went to blue" state_is blue v1
 check "nginx serves v1" proxy_serves v1
 check "migrations ran with v1" grep -q "equoria-test:v1 equoria migrate run" "$FAKE_DOCKER_DIR/oneshot.log"
+serving_runs() { grep -E '^docker run -d ' "$FAKE_DOCKER_DIR/calls.log"; }
+check "only the migration container gets the owner URL file" \
+    grep -q -- "--rm --env-file $ENV_FILE --env-file $MIGRATION_ENV_FILE .* equoria-test:v1 equoria migrate run" "$FAKE_DOCKER_DIR/calls.log"
+check "the serving container never gets the owner URL file" refuses grep -q -- "$MIGRATION_ENV_FILE" <(serving_runs)
+check "the serving container trusts the docker bridge subnet" grep -q -- "-e TRUSTED_PROXIES=172.17.0.0/16" <(serving_runs)
+check "the serving container publishes /metrics on loopback only" grep -q -- "-e METRICS_ADDR=0.0.0.0:9464 .*-p 127.0.0.1:18501:9464" <(serving_runs)
+targets_are() { python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); sys.exit(t != [{"targets": [sys.argv[2]], "labels": {"colour": sys.argv[3], "release": sys.argv[4]}}])' "$PROMETHEUS_TARGETS_FILE" "$@"; }
+check "Prometheus targets list blue v1 only" targets_are 127.0.0.1:18501 blue v1
 
 check "second deploy (v2) succeeds" env TAG=v2 "$deploy/blue-green.sh"
 check "v2 went to green and is recorded" state_is green v2
 check "nginx serves v2" proxy_serves v2
 check "blue was stopped after the drain" refuses running blue
+check "Prometheus targets list green v2 only" targets_are 127.0.0.1:18502 green v2
 check "blue's container is kept for rollback" kept blue
 check "the deploy left no set-aside container" refuses kept green-replaced
 
@@ -125,8 +136,15 @@ check "nginx still serves v2 after the no-op rollback" proxy_serves v2
 check "rollback succeeds" "$deploy/rollback.sh"
 check "rollback restored blue v1" state_is blue v1
 check "nginx serves v1 after rollback" proxy_serves v1
+check "Prometheus targets list blue v1 again after rollback" targets_are 127.0.0.1:18501 blue v1
 check "green was stopped after rollback" refuses running green
 check "green's container is kept for inspection" kept green
+
+cp "$ENV_FILE" "$work/env.good"
+cat "$MIGRATION_ENV_FILE" >>"$ENV_FILE"
+check "a deploy is refused when ENV_FILE holds the owner URL" refuses env TAG=v5 "$deploy/blue-green.sh"
+check "nginx still serves v1 after the refused ENV_FILE" proxy_serves v1
+cp "$work/env.good" "$ENV_FILE"
 
 printf 'bogus directive;\n' >"$work/bad.conf"
 cp "$NGINX_UPSTREAM_FILE" "$work/good-upstream.conf"

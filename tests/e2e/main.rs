@@ -6,6 +6,7 @@
 
 mod support;
 
+mod boot;
 mod config;
 mod db_roles;
 mod health;

