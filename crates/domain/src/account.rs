@@ -38,7 +38,8 @@ impl Email {
 }
 
 /// A public player name: 3-30 characters of `[A-Za-z0-9_]`. Unique without
-/// regard to case (enforced by the database).
+/// regard to case (enforced by the database). Being ASCII only, it can hold
+/// no control, invisible format or look-alike character (see [`crate::text`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Username(String);
 

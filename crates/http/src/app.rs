@@ -9,16 +9,18 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, Error, HttpResponse, web};
 
 use crate::middleware::edge::edge;
+use crate::middleware::storable::refuse_unstorable_text;
 use crate::routes::{auth, breeds, horses, leaderboards, ops, shows, training, users};
 use crate::security::rate_limit::RateLimits;
 use crate::{ApiError, AppState};
 
 /// Builds the application for one worker.
 ///
-/// Middleware order, innermost first: CORS (so CORS headers land on every
-/// response, errors included), then the edge middleware (request id, error
-/// envelope, security headers, access log), then compression of the final
-/// body.
+/// Middleware order, innermost first: the refusal of paths and query
+/// strings PostgreSQL could not store (before any route runs), CORS (so CORS
+/// headers land on every response, errors included), then the edge
+/// middleware (request id, error envelope, security headers, access log),
+/// then compression of the final body.
 pub fn build(
     state: AppState,
 ) -> App<
@@ -34,6 +36,7 @@ pub fn build(
     let limits = state.limits.clone();
     App::new()
         .app_data(web::Data::new(state))
+        .wrap(from_fn(refuse_unstorable_text))
         .wrap(cors)
         .wrap(from_fn(edge))
         .wrap(Compress::default())

@@ -2,5 +2,6 @@
 
 pub mod edge;
 pub mod request_id;
+pub mod storable;
 
 pub use request_id::RequestId;
