@@ -1,5 +1,6 @@
 //! Cross-cutting request handling.
 
+pub mod cors;
 pub mod edge;
 pub mod request_id;
 pub mod storable;
