@@ -90,11 +90,18 @@ impl Password {
         }
     }
 
-    /// A candidate for verification only (login, current password): any
-    /// length is accepted because it is compared, never stored; a too-long
-    /// candidate simply fails to match.
-    pub fn candidate(raw: &str) -> Self {
-        Self(raw.to_owned())
+    /// A candidate for verification only (login, current password): no
+    /// minimum, since it is compared, never stored. Longer than 72 bytes it
+    /// cannot be a stored password and is refused, so it never reaches
+    /// bcrypt (which would compare only its first 72 bytes, letting a
+    /// 72-byte password match itself followed by anything). Callers answer
+    /// such a candidate exactly as a wrong password.
+    pub fn candidate(raw: &str) -> Result<Self, PasswordError> {
+        if raw.len() > PASSWORD_MAX_BYTES {
+            Err(PasswordError::TooLong)
+        } else {
+            Ok(Self(raw.to_owned()))
+        }
     }
 
     /// The password's bytes, for the hasher.
@@ -225,6 +232,17 @@ mod tests {
         assert!(Password::parse(&"€".repeat(25)).is_err());
         let debug = format!("{:?}", Password::parse("correct horse battery").unwrap());
         assert!(!debug.contains("horse"));
+    }
+
+    #[test]
+    fn candidates_have_no_minimum_but_stop_at_72_bytes() {
+        assert!(Password::candidate("").is_ok());
+        assert!(Password::candidate(&"p".repeat(72)).is_ok());
+        assert_eq!(
+            Password::candidate(&"p".repeat(73)),
+            Err(PasswordError::TooLong)
+        );
+        assert!(Password::candidate(&"€".repeat(25)).is_err());
     }
 
     #[test]

@@ -185,10 +185,11 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     // A malformed email cannot match an account: it is answered exactly like
     // a wrong password, after the same bcrypt work, rather than with a 400.
+    // A password over 72 bytes cannot match either: same answer, no bcrypt.
     let email = Email::parse(&body.email).ok();
     let session = state
         .accounts
-        .login(email.as_ref(), Password::candidate(&body.password))
+        .login(email.as_ref(), Password::candidate(&body.password).ok())
         .await
         .map_err(account_error)?;
     Ok(ok(SessionDto {
@@ -279,7 +280,8 @@ pub async fn change_password(
         .accounts
         .change_password(
             user.id,
-            Password::candidate(&body.current_password),
+            // Over 72 bytes: answered as a wrong current password, no bcrypt.
+            Password::candidate(&body.current_password).ok(),
             new_password,
         )
         .await

@@ -51,4 +51,37 @@ impl PasswordHasher for Bcrypt {
         .unwrap_or(false);
         known && matched
     }
+
+    /// A hash of another cost than the configured one (BCRYPT_SALT_ROUNDS
+    /// was raised or lowered since it was made), or one that is not a bcrypt
+    /// hash at all, is replaced at the next successful login.
+    fn needs_rehash(&self, hash: &str) -> bool {
+        hash.parse::<bcrypt::HashParts>()
+            .map_or(true, |parts| parts.get_cost() != self.cost)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn cost_of(hash: &str) -> u32 {
+        hash.parse::<bcrypt::HashParts>().unwrap().get_cost()
+    }
+
+    #[test]
+    fn the_dummy_hash_for_unknown_emails_has_the_configured_cost() {
+        for cost in [4, 5] {
+            assert_eq!(cost_of(&Bcrypt::new(cost).unwrap().dummy_hash), cost);
+        }
+    }
+
+    #[test]
+    fn only_hashes_of_another_cost_need_rehashing() {
+        let hasher = Bcrypt::new(5).unwrap();
+        assert!(!hasher.needs_rehash(&bcrypt::hash("pw", 5).unwrap()));
+        assert!(hasher.needs_rehash(&bcrypt::hash("pw", 4).unwrap()));
+        assert!(hasher.needs_rehash("not a bcrypt hash"));
+    }
 }
