@@ -112,7 +112,18 @@ impl Password {
 
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password([REDACTED])")
+        f.debug_tuple("Password").field(&Redacted).finish()
+    }
+}
+
+/// Stands in for a secret (password, hash, token) in a hand-written `Debug`:
+/// formats as `[REDACTED]`. Types that hold secrets never derive `Debug`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
     }
 }
 

@@ -27,11 +27,21 @@ pub trait FromBody: Sized {
     fn from_body(fields: &mut Fields) -> Self;
 }
 
-/// Reader over a JSON object that collects every problem.
-#[derive(Debug)]
+/// Reader over a JSON object that collects every problem. `Debug` shows the
+/// names of the fields not read yet, never their values (a password, a
+/// token).
 pub struct Fields {
     object: Map<String, Value>,
     errors: Vec<FieldError>,
+}
+
+impl std::fmt::Debug for Fields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fields")
+            .field("unread", &self.object.keys().collect::<Vec<_>>())
+            .field("errors", &self.errors)
+            .finish()
+    }
 }
 
 impl Fields {

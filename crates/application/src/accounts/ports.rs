@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use equoria_domain::account::{Email, Password, Role, Username};
+use equoria_domain::account::{Email, Password, Redacted, Role, Username};
 use equoria_domain::horse::{HorseName, Sex};
 use equoria_domain::{Money, Stats, UserId};
 use uuid::Uuid;
@@ -55,22 +55,9 @@ impl std::fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("id", &self.id)
             .field("role", &self.role)
-            .field("password_hash", &REDACTED)
+            .field("password_hash", &Redacted)
             .field("session_epoch", &self.session_epoch)
             .finish()
-    }
-}
-
-/// What `Debug` shows in place of a secret.
-pub(crate) const REDACTED: Redacted = Redacted;
-
-/// Formats as `[REDACTED]`.
-#[derive(Clone, Copy)]
-pub(crate) struct Redacted;
-
-impl std::fmt::Debug for Redacted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("[REDACTED]")
     }
 }
 
@@ -90,7 +77,7 @@ impl std::fmt::Debug for NewAccount {
         f.debug_struct("NewAccount")
             .field("email", &self.email)
             .field("username", &self.username)
-            .field("password_hash", &REDACTED)
+            .field("password_hash", &Redacted)
             .field("first_name", &self.first_name)
             .field("last_name", &self.last_name)
             .finish()
@@ -144,7 +131,7 @@ impl std::fmt::Debug for NewRefreshToken {
             .field("id", &self.id)
             .field("user_id", &self.user_id)
             .field("family_id", &self.family_id)
-            .field("token_hash", &REDACTED)
+            .field("token_hash", &Redacted)
             .field("expires_at", &self.expires_at)
             .finish()
     }
@@ -272,8 +259,8 @@ pub struct IssuedTokens {
 impl std::fmt::Debug for IssuedTokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IssuedTokens")
-            .field("access_token", &REDACTED)
-            .field("refresh_token", &REDACTED)
+            .field("access_token", &Redacted)
+            .field("refresh_token", &Redacted)
             .field("expires_in", &self.expires_in)
             .field("refresh", &self.refresh)
             .finish()
@@ -312,4 +299,112 @@ pub trait TokenIssuer: Send + Sync {
     fn verify_refresh(&self, token: &str) -> Result<RefreshClaims, TokenError>;
     /// The stored form of a refresh token.
     fn hash_refresh(&self, token: &str) -> String;
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::accounts::{Registration, Session};
+
+    const PASSWORD: &str = "correct horse battery staple";
+    const HASH: &str = "$2b$04$abcdefghijklmnopqrstuuSECRETHASHSECRETHASHSECRETHASH";
+    const TOKEN_HASH: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    const ACCESS: &str = "eyJhbGciOiJIUzI1NiJ9.access-payload.access-signature";
+    const REFRESH: &str = "eyJhbGciOiJIUzI1NiJ9.refresh-payload.refresh-signature";
+
+    fn refresh() -> NewRefreshToken {
+        NewRefreshToken {
+            id: Uuid::nil(),
+            user_id: UserId::new(7),
+            family_id: Uuid::nil(),
+            token_hash: TOKEN_HASH.to_owned(),
+            expires_at: Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap(),
+        }
+    }
+
+    fn tokens() -> IssuedTokens {
+        IssuedTokens {
+            access_token: ACCESS.to_owned(),
+            refresh_token: REFRESH.to_owned(),
+            expires_in: 900,
+            refresh: refresh(),
+        }
+    }
+
+    #[test]
+    fn debug_output_of_every_type_holding_a_secret_hides_it() {
+        let email = Email::parse("rider@example.com").unwrap();
+        let username = Username::parse("rider").unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let user = UserProfile {
+            id: UserId::new(7),
+            email: "rider@example.com".to_owned(),
+            username: "rider".to_owned(),
+            first_name: None,
+            last_name: None,
+            bio: None,
+            role: Role::User,
+            money: 0,
+            xp: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        let outputs = [
+            format!(
+                "{:?}",
+                Credentials {
+                    id: UserId::new(7),
+                    role: Role::User,
+                    password_hash: HASH.to_owned(),
+                    session_epoch: SessionEpoch(3),
+                }
+            ),
+            format!(
+                "{:?}",
+                NewAccount {
+                    email: email.clone(),
+                    username: username.clone(),
+                    password_hash: HASH.to_owned(),
+                    first_name: None,
+                    last_name: None,
+                }
+            ),
+            format!("{:?}", refresh()),
+            format!("{:?}", tokens()),
+            format!(
+                "{:?}",
+                Session {
+                    user,
+                    tokens: tokens(),
+                }
+            ),
+            format!(
+                "{:?}",
+                Registration {
+                    email,
+                    username,
+                    password: Password::parse(PASSWORD).unwrap(),
+                    first_name: None,
+                    last_name: None,
+                }
+            ),
+        ];
+        for debug in outputs {
+            for secret in [
+                PASSWORD,
+                HASH,
+                TOKEN_HASH,
+                ACCESS,
+                REFRESH,
+                "SECRETHASH",
+                "payload",
+            ] {
+                assert!(!debug.contains(secret), "{debug}");
+            }
+            assert!(debug.contains("[REDACTED]"), "{debug}");
+        }
+    }
 }

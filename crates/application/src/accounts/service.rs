@@ -4,13 +4,12 @@ use crate::xp::XpEvent;
 use std::sync::Arc;
 
 use equoria_domain::UserId;
-use equoria_domain::account::{Email, Password, Role, Username};
+use equoria_domain::account::{Email, Password, Redacted, Role, Username};
 use equoria_domain::breed::seeded_breed;
 use equoria_domain::horse::{HorseName, PurchaseAge, Sex};
 use equoria_domain::money::STARTING_MONEY;
 use uuid::Uuid;
 
-use super::ports::REDACTED;
 use super::ports::*;
 use crate::StoreError;
 use crate::clock::Clock;
@@ -73,7 +72,7 @@ impl std::fmt::Debug for Registration {
         f.debug_struct("Registration")
             .field("email", &self.email)
             .field("username", &self.username)
-            .field("password", &REDACTED)
+            .field("password", &Redacted)
             .field("first_name", &self.first_name)
             .field("last_name", &self.last_name)
             .finish()
