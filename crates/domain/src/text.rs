@@ -53,8 +53,11 @@ mod tests {
         '\u{E0041}', // tag latin capital letter A
     ];
 
-    /// The three public names: the stored name, if the input parses.
-    fn name_parsers() -> [(&'static str, fn(&str) -> Option<String>); 3] {
+    /// Parses a name: the stored name, if the input is valid.
+    type NameParser = fn(&str) -> Option<String>;
+
+    /// The three public names.
+    fn name_parsers() -> [(&'static str, NameParser); 3] {
         [
             ("username", |s| {
                 Username::parse(s).ok().map(|n| n.as_str().to_owned())
