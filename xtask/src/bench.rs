@@ -184,6 +184,8 @@ pub fn run<'a>(ctx: &'a Ctx, options: &Options) -> anyhow::Result<()> {
         ("PORT", port_text.as_str()),
         ("LOG_LEVEL", "info"),
         ("BCRYPT_SALT_ROUNDS", "12"),
+        // The flow players' cost-4 hashes must stay cheap for the whole run.
+        ("BCRYPT_REHASH_ON_LOGIN", "false"),
         ("JWT_SECRET", jwt_secret.as_str()),
         ("JWT_REFRESH_SECRET", jwt_refresh_secret.as_str()),
         ("ALLOWED_ORIGINS", "https://bench.equoria.test"),
@@ -193,6 +195,7 @@ pub fn run<'a>(ctx: &'a Ctx, options: &Options) -> anyhow::Result<()> {
     ];
     say!(
         "server environment: NODE_ENV=production LOG_LEVEL=info (JSON logs) BCRYPT_SALT_ROUNDS=12 \
+         BCRYPT_REHASH_ON_LOGIN=false \
          DATABASE_POOL_MAX={} RATE_LIMIT_MAX_REQUESTS=AUTH_RATE_LIMIT_MAX={UNLIMITED} \
          (so the limiter never answers for the server) JWT secrets fresh random",
         options.pool

@@ -38,7 +38,8 @@ impl Email {
 }
 
 /// A public player name: 3-30 characters of `[A-Za-z0-9_]`. Unique without
-/// regard to case (enforced by the database).
+/// regard to case (enforced by the database). Being ASCII only, it can hold
+/// no control, invisible format or look-alike character (see [`crate::text`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Username(String);
 
@@ -89,11 +90,18 @@ impl Password {
         }
     }
 
-    /// A candidate for verification only (login, current password): any
-    /// length is accepted because it is compared, never stored; a too-long
-    /// candidate simply fails to match.
-    pub fn candidate(raw: &str) -> Self {
-        Self(raw.to_owned())
+    /// A candidate for verification only (login, current password): no
+    /// minimum, since it is compared, never stored. Longer than 72 bytes it
+    /// cannot be a stored password and is refused, so it never reaches
+    /// bcrypt (which would compare only its first 72 bytes, letting a
+    /// 72-byte password match itself followed by anything). Callers answer
+    /// such a candidate exactly as a wrong password.
+    pub fn candidate(raw: &str) -> Result<Self, PasswordError> {
+        if raw.len() > PASSWORD_MAX_BYTES {
+            Err(PasswordError::TooLong)
+        } else {
+            Ok(Self(raw.to_owned()))
+        }
     }
 
     /// The password's bytes, for the hasher.
@@ -104,7 +112,18 @@ impl Password {
 
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password([REDACTED])")
+        f.debug_tuple("Password").field(&Redacted).finish()
+    }
+}
+
+/// Stands in for a secret (password, hash, token) in a hand-written `Debug`:
+/// formats as `[REDACTED]`. Types that hold secrets never derive `Debug`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
     }
 }
 
@@ -224,6 +243,17 @@ mod tests {
         assert!(Password::parse(&"€".repeat(25)).is_err());
         let debug = format!("{:?}", Password::parse("correct horse battery").unwrap());
         assert!(!debug.contains("horse"));
+    }
+
+    #[test]
+    fn candidates_have_no_minimum_but_stop_at_72_bytes() {
+        assert!(Password::candidate("").is_ok());
+        assert!(Password::candidate(&"p".repeat(72)).is_ok());
+        assert_eq!(
+            Password::candidate(&"p".repeat(73)),
+            Err(PasswordError::TooLong)
+        );
+        assert!(Password::candidate(&"€".repeat(25)).is_err());
     }
 
     #[test]

@@ -106,7 +106,8 @@ impl TryFrom<i32> for PurchaseAge {
 /// A horse's name.
 ///
 /// Invariants: surrounding whitespace trimmed; 2 to 50 characters (Unicode scalar values, not
-/// bytes); no control characters anywhere (tabs and newlines included).
+/// bytes); no control, invisible format or line-separator characters anywhere (tabs, newlines,
+/// bidi overrides and zero-width characters included; see [`crate::text`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct HorseName(String);
 
@@ -117,7 +118,9 @@ pub enum HorseNameError {
     TooShort { name: String },
     #[error("horse name {name:?} is too long: expected 2 to 50 characters after trimming")]
     TooLong { name: String },
-    #[error("horse name {name:?} contains a control character: expected printable characters only")]
+    #[error(
+        "horse name {name:?} contains a control or invisible formatting character: expected visible characters only"
+    )]
     ControlCharacter { name: String },
 }
 
@@ -127,11 +130,11 @@ impl HorseName {
     /// Most characters a name may have.
     pub const MAX_CHARS: usize = 50;
 
-    /// Trims the input, then checks it. The control-character check comes first, so a name like
+    /// Trims the input, then checks it. The character check comes first, so a name like
     /// `"a\u{0}"` is reported for its control character rather than its length.
     pub fn parse(input: &str) -> Result<HorseName, HorseNameError> {
         let trimmed = input.trim();
-        if trimmed.chars().any(char::is_control) {
+        if trimmed.chars().any(crate::text::is_forbidden_in_name) {
             return Err(HorseNameError::ControlCharacter {
                 name: input.to_owned(),
             });

@@ -18,6 +18,7 @@ pub mod ids;
 pub mod money;
 pub mod progression;
 pub mod stats;
+pub mod text;
 pub mod training;
 
 pub use discipline::{Discipline, DisciplineScore};

@@ -1,24 +1,26 @@
 //! Assembly of the actix application: middleware order and routes.
 
-use actix_cors::Cors;
 use actix_governor::Governor;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, header};
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, Error, HttpResponse, web};
 
+use crate::middleware::cors::{cors, only_for_allowed_origins};
 use crate::middleware::edge::edge;
+use crate::middleware::storable::refuse_unstorable_text;
 use crate::routes::{auth, breeds, horses, leaderboards, ops, shows, training, users};
 use crate::security::rate_limit::RateLimits;
 use crate::{ApiError, AppState};
 
 /// Builds the application for one worker.
 ///
-/// Middleware order, innermost first: CORS (so CORS headers land on every
-/// response, errors included), then the edge middleware (request id, error
-/// envelope, security headers, access log), then compression of the final
-/// body.
+/// Middleware order, innermost first: the refusal of paths and query
+/// strings PostgreSQL could not store (before any route runs), CORS (so CORS
+/// headers land on every response, errors included) and the removal of every
+/// CORS header from responses to origins it did not allow, then the edge
+/// middleware (request id, error envelope, security headers, access log),
+/// then compression of the final body.
 pub fn build(
     state: AppState,
 ) -> App<
@@ -34,7 +36,9 @@ pub fn build(
     let limits = state.limits.clone();
     App::new()
         .app_data(web::Data::new(state))
+        .wrap(from_fn(refuse_unstorable_text))
         .wrap(cors)
+        .wrap(from_fn(only_for_allowed_origins))
         .wrap(from_fn(edge))
         .wrap(Compress::default())
         .configure(|cfg| routes(cfg, &limits))
@@ -172,23 +176,4 @@ fn show_routes(cfg: &mut web::ServiceConfig) {
 
 async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found())
-}
-
-fn cors(allowed_origins: &[String]) -> Cors {
-    allowed_origins
-        .iter()
-        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
-        .allowed_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
-        .allowed_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::IF_NONE_MATCH,
-            header::HeaderName::from_static("x-request-id"),
-        ])
-        .expose_headers([
-            header::HeaderName::from_static("x-request-id"),
-            header::RETRY_AFTER,
-            header::ETAG,
-        ])
-        .max_age(600)
 }

@@ -5,7 +5,9 @@
 //! records *every* missing field, wrong type and unknown field instead of
 //! stopping at the first. The [`validate!`](crate::validate) macro then
 //! parses the raw values into domain types, again collecting every failure.
-//! Messages say what was expected and never echo the submitted value.
+//! Messages say what was expected and never echo the submitted value. A field
+//! holding the NUL character (which PostgreSQL cannot store) is refused
+//! whatever its expected type.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -25,11 +27,21 @@ pub trait FromBody: Sized {
     fn from_body(fields: &mut Fields) -> Self;
 }
 
-/// Reader over a JSON object that collects every problem.
-#[derive(Debug)]
+/// Reader over a JSON object that collects every problem. `Debug` shows the
+/// names of the fields not read yet, never their values (a password, a
+/// token).
 pub struct Fields {
     object: Map<String, Value>,
     errors: Vec<FieldError>,
+}
+
+impl std::fmt::Debug for Fields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fields")
+            .field("unread", &self.object.keys().collect::<Vec<_>>())
+            .field("errors", &self.errors)
+            .finish()
+    }
 }
 
 impl Fields {
@@ -62,6 +74,10 @@ impl Fields {
     }
 
     fn convert<T: DeserializeOwned>(&mut self, name: &str, value: Value) -> Option<T> {
+        if holds_nul(&value) {
+            self.push(name, crate::middleware::storable::NUL_MESSAGE);
+            return None;
+        }
         let kind = json_kind(&value);
         match serde_json::from_value(value) {
             Ok(v) => Some(v),
@@ -97,6 +113,18 @@ impl Fields {
         } else {
             Err(ApiError::validation(self.errors))
         }
+    }
+}
+
+/// Whether a string anywhere in `value` (object keys included) holds the NUL
+/// character, which PostgreSQL's `text` cannot store: such a field is
+/// refused here, whatever the route does with it next.
+fn holds_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
     }
 }
 

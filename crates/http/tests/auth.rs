@@ -5,13 +5,20 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
 use actix_web::test::TestRequest;
 use common::*;
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
+use equoria_application::accounts::PasswordHasher;
+use equoria_domain::account::Password;
+use equoria_http::security::password::Bcrypt;
 use equoria_test_support::TestDatabase;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
+use tokio::sync::oneshot;
 
 #[derive(diesel::QueryableByName)]
 struct Count {
@@ -437,10 +444,19 @@ async fn concurrent_refreshes_of_one_token_let_exactly_one_succeed() {
         )
     });
     let results = futures_util::future::join_all(attempts).await;
-    let winners = results.iter().filter(|(s, _)| *s == 200).count();
-    assert_eq!(winners, 1, "{results:?}");
+    let winners: Vec<_> = results.iter().filter(|(s, _)| *s == 200).collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
     assert!(results.iter().all(|(s, _)| *s == 200 || *s == 401));
     assert_eq!(count(&db, &format!("SELECT count(*) AS n FROM refresh_tokens WHERE user_id = {} AND used_at IS NOT NULL", player.id)).await, 1);
+    // A loser that read the token while it was still unused lost a benign
+    // race and revoked nothing; one that read it after the winner had used
+    // it presented a used token, which is reuse and revokes the family.
+    let reused = results
+        .iter()
+        .any(|(_, body)| body["code"] == "TOKEN_REUSED");
+    let next = winners[0].1["data"]["refreshToken"].as_str().unwrap();
+    let (status, _) = send(&app, refresh_request(next)).await;
+    assert_eq!(status, if reused { 401 } else { 200 }, "{results:?}");
 }
 
 #[actix_web::test]
@@ -570,6 +586,428 @@ async fn the_profile_can_be_read_and_patched_but_not_money_or_xp() {
     assert_eq!(
         (me["data"]["money"].as_i64(), me["data"]["xp"].as_i64()),
         (Some(10_000), Some(0))
+    );
+}
+
+/// Refresh tokens of `user` that would still be accepted: neither used,
+/// revoked nor expired.
+async fn live_refresh_tokens(db: &TestDatabase, user: i64) -> i64 {
+    count(
+        db,
+        &format!(
+            "SELECT count(*) AS n FROM refresh_tokens WHERE user_id = {user} \
+             AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()"
+        ),
+    )
+    .await
+}
+
+/// Sessions of this test's database that wait for a lock.
+async fn lock_waiters(db: &TestDatabase) -> i64 {
+    count(
+        db,
+        "SELECT count(*) AS n FROM pg_stat_activity \
+         WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
+    .await
+}
+
+/// Waits until `n` sessions wait for a lock (10 s at most).
+async fn until_lock_waiters(db: &TestDatabase, n: i64) {
+    for _ in 0..2000 {
+        if lock_waiters(db).await >= n {
+            return;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    panic!("{n} requests never queued for a lock");
+}
+
+/// A transaction of the test's own holding the row locks of the live
+/// refresh tokens of `user`: requests that need one queue up behind it in
+/// the order they arrive, which makes a race's interleaving certain.
+struct TokenBarrier(diesel_async::AsyncPgConnection);
+
+impl TokenBarrier {
+    async fn hold(db: &TestDatabase, user: i64) -> Self {
+        let mut conn = db.connect().await;
+        diesel::sql_query("BEGIN").execute(&mut conn).await.unwrap();
+        let locked = diesel::sql_query(format!(
+            "SELECT id FROM refresh_tokens WHERE user_id = {user} AND used_at IS NULL FOR UPDATE"
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(locked, 1, "one live token to race for");
+        Self(conn)
+    }
+
+    /// Once `waiters` requests queue behind the barrier, lets them through.
+    async fn release_after(mut self, db: &TestDatabase, waiters: i64) {
+        until_lock_waiters(db, waiters).await;
+        diesel::sql_query("COMMIT")
+            .execute(&mut self.0)
+            .await
+            .unwrap();
+    }
+}
+
+fn refresh_request(token: &str) -> TestRequest {
+    post_json("/api/auth/refresh", json!({"refreshToken": token}))
+}
+
+#[actix_web::test]
+async fn of_two_racing_refreshes_the_loser_revokes_nothing_and_the_winners_tokens_keep_working() {
+    let db = TestDatabase::migrated().await;
+    let app = app(&db).await;
+    let player = register(&app, "race_pair").await;
+    // Both requests read the token while it is unused, then queue for it.
+    let barrier = TokenBarrier::hold(&db, player.id).await;
+    let first = send(&app, refresh_request(&player.refresh));
+    let second = async {
+        until_lock_waiters(&db, 1).await;
+        send(&app, refresh_request(&player.refresh)).await
+    };
+    let (first, second, ()) = futures_util::join!(first, second, barrier.release_after(&db, 2));
+
+    let (winner, loser) = if first.0 == 200 {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    assert_eq!(winner.0, 200, "{winner:?} / {loser:?}");
+    assert_eq!(
+        (loser.0, loser.1["code"].as_str()),
+        (401, Some("INVALID_TOKEN")),
+        "the loser of a benign race is not reuse: {loser:?}"
+    );
+    let access = winner.1["data"]["accessToken"].as_str().unwrap();
+    let (status, _) = send(
+        &app,
+        with_token(TestRequest::get().uri("/api/auth/me"), access),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let next = winner.1["data"]["refreshToken"].as_str().unwrap();
+    let (status, rotated) = send(&app, refresh_request(next)).await;
+    assert_eq!(
+        status, 200,
+        "the winner's refresh token keeps working: {rotated}"
+    );
+
+    // Presented now, after it was used, the first token is reuse.
+    let (status, body) = send(&app, refresh_request(&player.refresh)).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("TOKEN_REUSED")));
+    assert_eq!(live_refresh_tokens(&db, player.id).await, 0);
+}
+
+#[actix_web::test]
+async fn a_refresh_racing_a_logout_leaves_no_valid_refresh_token() {
+    let db = TestDatabase::migrated().await;
+    let app = app(&db).await;
+    let player = register(&app, "race_logout").await;
+    let barrier = TokenBarrier::hold(&db, player.id).await;
+    let refresh = send(&app, refresh_request(&player.refresh));
+    let logout = async {
+        until_lock_waiters(&db, 1).await;
+        send(
+            &app,
+            post_json("/api/auth/logout", json!({"refreshToken": player.refresh})),
+        )
+        .await
+    };
+    let (refresh, logout, ()) = futures_util::join!(refresh, logout, barrier.release_after(&db, 2));
+
+    assert_eq!(logout.0, 204, "{logout:?}");
+    if refresh.0 == 200 {
+        let next = refresh.1["data"]["refreshToken"].as_str().unwrap();
+        let (status, body) = send(&app, refresh_request(next)).await;
+        assert_eq!(
+            status, 401,
+            "the token issued by the racing refresh is revoked by the logout: {body}"
+        );
+    }
+    assert_eq!(live_refresh_tokens(&db, player.id).await, 0);
+}
+
+#[actix_web::test]
+async fn a_refresh_racing_a_password_change_leaves_no_valid_refresh_token() {
+    let db = TestDatabase::migrated().await;
+    let app = app(&db).await;
+    let player = register(&app, "race_pw").await;
+    let barrier = TokenBarrier::hold(&db, player.id).await;
+    let refresh = send(&app, refresh_request(&player.refresh));
+    let change = async {
+        until_lock_waiters(&db, 1).await;
+        send(
+            &app,
+            with_token(
+                post_json(
+                    "/api/auth/change-password",
+                    json!({"currentPassword": PASSWORD, "newPassword": "a brand new password"}),
+                ),
+                &player.access,
+            ),
+        )
+        .await
+    };
+    let (refresh, change, ()) = futures_util::join!(refresh, change, barrier.release_after(&db, 2));
+
+    assert_eq!(change.0, 204, "{change:?}");
+    if refresh.0 == 200 {
+        let next = refresh.1["data"]["refreshToken"].as_str().unwrap();
+        let (status, body) = send(&app, refresh_request(next)).await;
+        assert_eq!(
+            status, 401,
+            "the token issued by the racing refresh is revoked by the change: {body}"
+        );
+    }
+    assert_eq!(live_refresh_tokens(&db, player.id).await, 0);
+    let (status, _) = send(
+        &app,
+        post_json(
+            "/api/auth/login",
+            json!({"email": "race_pw@example.com", "password": "a brand new password"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+/// bcrypt at the tests' cost, counting verifications, with a gate: once
+/// armed, the next verification stops after checking the password until
+/// the test releases it.
+struct GatedHasher {
+    inner: Bcrypt,
+    verifications: AtomicUsize,
+    gate: Mutex<Option<(oneshot::Sender<()>, oneshot::Receiver<()>)>>,
+}
+
+impl GatedHasher {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            inner: Bcrypt::new(4).unwrap(),
+            verifications: AtomicUsize::new(0),
+            gate: Mutex::new(None),
+        })
+    }
+
+    /// Arms the gate: the first receiver fires when a verification reached
+    /// it; sending on the second lets that verification go on.
+    fn arm(&self) -> (oneshot::Receiver<()>, oneshot::Sender<()>) {
+        let (arrived_tx, arrived_rx) = oneshot::channel();
+        let (release_tx, release_rx) = oneshot::channel();
+        *self.gate.lock().unwrap() = Some((arrived_tx, release_rx));
+        (arrived_rx, release_tx)
+    }
+
+    fn verifications(&self) -> usize {
+        AtomicUsize::load(&self.verifications, Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl PasswordHasher for GatedHasher {
+    async fn hash(&self, password: Password) -> Result<String, String> {
+        self.inner.hash(password).await
+    }
+
+    async fn verify(&self, password: Password, hash: Option<String>) -> bool {
+        self.verifications.fetch_add(1, Ordering::SeqCst);
+        let matched = self.inner.verify(password, hash).await;
+        let gate = self.gate.lock().unwrap().take();
+        if let Some((arrived, release)) = gate {
+            arrived.send(()).unwrap();
+            release.await.unwrap();
+        }
+        matched
+    }
+}
+
+fn gated_app_options(hasher: &Arc<GatedHasher>) -> Options {
+    let hasher: Arc<dyn PasswordHasher> = hasher.clone();
+    Options {
+        hasher: Some(hasher),
+        ..Options::default()
+    }
+}
+
+#[actix_web::test]
+async fn a_login_that_verified_the_old_password_while_it_changed_opens_no_session() {
+    let db = TestDatabase::migrated().await;
+    let hasher = GatedHasher::new();
+    let app = app_with(&db, gated_app_options(&hasher)).await;
+    let player = register(&app, "race_login").await;
+
+    let (arrived, release) = hasher.arm();
+    let login = send(
+        &app,
+        post_json(
+            "/api/auth/login",
+            json!({"email": "race_login@example.com", "password": PASSWORD}),
+        ),
+    );
+    // The login has checked the old password; the change commits before the
+    // login stores its refresh token.
+    let change = async {
+        arrived.await.unwrap();
+        let change = send(
+            &app,
+            with_token(
+                post_json(
+                    "/api/auth/change-password",
+                    json!({"currentPassword": PASSWORD, "newPassword": "a brand new password"}),
+                ),
+                &player.access,
+            ),
+        )
+        .await;
+        release.send(()).unwrap();
+        change
+    };
+    let (login, change) = futures_util::join!(login, change);
+
+    assert_eq!(change.0, 204, "{change:?}");
+    assert_eq!(
+        (login.0, login.1["code"].as_str()),
+        (401, Some("INVALID_CREDENTIALS")),
+        "{login:?}"
+    );
+    assert_eq!(live_refresh_tokens(&db, player.id).await, 0);
+}
+
+#[actix_web::test]
+async fn candidates_over_72_bytes_never_reach_bcrypt_and_fail_like_a_wrong_password() {
+    let db = TestDatabase::migrated().await;
+    let hasher = GatedHasher::new();
+    let app = app_with(&db, gated_app_options(&hasher)).await;
+    // 72 bytes: bcrypt reads all of them, and would ignore anything after.
+    let password = "p".repeat(72);
+    let (status, body) = send(
+        &app,
+        post_json(
+            "/api/auth/register",
+            json!({"email": "long72@example.com", "username": "long72", "password": password}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let access = body["data"]["accessToken"].as_str().unwrap().to_owned();
+    let (_, wrong) = send(
+        &app,
+        post_json(
+            "/api/auth/login",
+            json!({"email": "long72@example.com", "password": "not the password"}),
+        ),
+    )
+    .await;
+
+    let before = hasher.verifications();
+    let longer = format!("{password}-and-any-suffix");
+    let (status, body) = send(
+        &app,
+        post_json(
+            "/api/auth/login",
+            json!({"email": "long72@example.com", "password": longer}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["code"], "INVALID_CREDENTIALS");
+    assert_eq!(body["message"], wrong["message"]);
+    let (status, body) = send(
+        &app,
+        with_token(
+            post_json(
+                "/api/auth/change-password",
+                json!({"currentPassword": longer, "newPassword": "a brand new password"}),
+            ),
+            &access,
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("INCORRECT_PASSWORD"))
+    );
+    assert_eq!(hasher.verifications(), before, "bcrypt never saw them");
+
+    let (status, _) = send(
+        &app,
+        post_json(
+            "/api/auth/login",
+            json!({"email": "long72@example.com", "password": password}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "the exact 72-byte password still works");
+}
+
+#[derive(diesel::QueryableByName)]
+struct StoredHash {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    password_hash: String,
+}
+
+async fn stored_hash(db: &TestDatabase, user: i64) -> String {
+    let mut conn = db.connect().await;
+    diesel::sql_query(format!("SELECT password_hash FROM users WHERE id = {user}"))
+        .get_result::<StoredHash>(&mut conn)
+        .await
+        .unwrap()
+        .password_hash
+}
+
+#[actix_web::test]
+async fn a_hash_of_another_cost_is_replaced_at_the_next_successful_login() {
+    let db = TestDatabase::migrated().await;
+    let app = app_with(
+        &db,
+        Options {
+            bcrypt_cost: 5,
+            ..Options::default()
+        },
+    )
+    .await;
+    let player = register(&app, "rehash_user").await;
+    assert!(stored_hash(&db, player.id).await.starts_with("$2b$05$"));
+    // An older hash, made when the configured cost was 4.
+    let old = bcrypt::hash(PASSWORD, 4).unwrap();
+    let mut conn = db.connect().await;
+    diesel::sql_query(format!(
+        "UPDATE users SET password_hash = '{old}' WHERE id = {}",
+        player.id
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+
+    let login = |password: &str| {
+        post_json(
+            "/api/auth/login",
+            json!({"email": "rehash_user@example.com", "password": password}),
+        )
+    };
+    let (status, _) = send(&app, login("a wrong password")).await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        stored_hash(&db, player.id).await,
+        old,
+        "a failed login changes nothing"
+    );
+
+    let (status, _) = send(&app, login(PASSWORD)).await;
+    assert_eq!(status, 200);
+    let rehashed = stored_hash(&db, player.id).await;
+    assert!(rehashed.starts_with("$2b$05$"), "{rehashed}");
+    assert!(bcrypt::verify(PASSWORD, &rehashed).unwrap());
+
+    let (status, _) = send(&app, login(PASSWORD)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        stored_hash(&db, player.id).await,
+        rehashed,
+        "a hash of the configured cost is kept"
     );
 }
 

@@ -193,19 +193,46 @@ async fn an_allowed_origin_gets_cors_headers_on_successes_and_errors() {
     }
 }
 
+/// The names of the `Access-Control-*` headers of a response.
+fn cors_headers(
+    res: &actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+) -> Vec<String> {
+    res.headers()
+        .keys()
+        .map(|name| name.as_str().to_owned())
+        .filter(|name| name.starts_with("access-control-"))
+        .collect()
+}
+
 #[actix_web::test]
-async fn a_disallowed_origin_gets_no_cors_headers_and_no_error() {
+async fn a_disallowed_origin_gets_no_cors_header_at_all_and_no_error() {
     let app = offline_app().await;
-    let res = test::call_service(
-        &app,
-        TestRequest::get()
-            .uri("/ping")
-            .insert_header(("origin", "https://evil.example"))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert!(res.headers().get("access-control-allow-origin").is_none());
+    let preflight = TestRequest::default()
+        .method(actix_web::http::Method::OPTIONS)
+        .uri("/api")
+        .insert_header(("access-control-request-method", "POST"));
+    let cases = [
+        ("success", TestRequest::get().uri("/ping"), StatusCode::OK),
+        (
+            "error",
+            TestRequest::get().uri("/nope"),
+            StatusCode::NOT_FOUND,
+        ),
+        ("preflight", preflight, StatusCode::BAD_REQUEST),
+    ];
+    for (case, req, status) in cases {
+        let res = test::call_service(
+            &app,
+            req.insert_header(("origin", "https://evil.example"))
+                .to_request(),
+        )
+        .await;
+        assert_eq!(res.status(), status, "{case}");
+        assert_eq!(cors_headers(&res), Vec::<String>::new(), "{case}");
+    }
+    // Nor does a request that names no origin (not a cross-origin request).
+    let res = test::call_service(&app, TestRequest::get().uri("/ping").to_request()).await;
+    assert_eq!(cors_headers(&res), Vec::<String>::new());
 }
 
 #[actix_web::test]

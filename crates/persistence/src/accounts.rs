@@ -78,6 +78,7 @@ struct CredentialsRow {
     id: i64,
     role: String,
     password_hash: String,
+    session_epoch: i64,
 }
 
 impl CredentialsRow {
@@ -86,8 +87,22 @@ impl CredentialsRow {
             id: UserId::new(self.id),
             role: parse_role(&self.role)?,
             password_hash: self.password_hash,
+            session_epoch: SessionEpoch(self.session_epoch),
         })
     }
+}
+
+/// A refresh token as a request first reads it, before any lock. No Debug
+/// is needed: it is matched on, never logged.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = refresh_tokens, check_for_backend(diesel::pg::Pg))]
+struct PresentedRow {
+    id: Uuid,
+    user_id: i64,
+    family_id: Uuid,
+    used_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    expires_at: DateTime<Utc>,
 }
 
 #[async_trait]
@@ -97,7 +112,7 @@ impl AccountStore for DbPool {
         account: NewAccount,
         grant: Money,
         starter: StarterHorse,
-    ) -> Result<UserProfile, CreateAccountError> {
+    ) -> Result<(UserProfile, SessionEpoch), CreateAccountError> {
         let mut conn = self.get().await?;
         let result = conn
             .transaction::<_, RegisterTxError, _>(async move |conn| {
@@ -152,16 +167,16 @@ impl AccountStore for DbPool {
                     ))
                     .execute(conn)
                     .await?;
-                let row: UserRow = users::table
+                let row: (UserRow, i64) = users::table
                     .find(user_id)
-                    .select(UserRow::as_select())
+                    .select((UserRow::as_select(), users::session_epoch))
                     .first(conn)
                     .await?;
                 Ok(row)
             })
             .await;
         match result {
-            Ok(row) => Ok(row.into_profile()?),
+            Ok((row, epoch)) => Ok((row.into_profile()?, SessionEpoch(epoch))),
             Err(RegisterTxError::Db(DieselError::DatabaseError(
                 DatabaseErrorKind::UniqueViolation,
                 info,
@@ -256,8 +271,14 @@ impl AccountStore for DbPool {
     async fn change_password(&self, id: UserId, password_hash: String) -> Result<(), StoreError> {
         let mut conn = self.get().await?;
         conn.transaction::<_, DieselError, _>(async move |conn| {
+            // Takes the user's row lock: a transaction storing a refresh
+            // token either committed before (its token is revoked below) or
+            // waits and then finds the epoch moved.
             diesel::update(users::table.find(id.get()))
-                .set(users::password_hash.eq(password_hash))
+                .set((
+                    users::password_hash.eq(password_hash),
+                    users::session_epoch.eq(users::session_epoch + 1),
+                ))
                 .execute(conn)
                 .await?;
             diesel::update(refresh_tokens::table)
@@ -269,6 +290,25 @@ impl AccountStore for DbPool {
             Ok(())
         })
         .await
+        .map_err(from_diesel)
+    }
+
+    async fn rehash_password(
+        &self,
+        id: UserId,
+        old_hash: &str,
+        new_hash: String,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.get().await?;
+        diesel::update(
+            users::table
+                .find(id.get())
+                .filter(users::password_hash.eq(old_hash)),
+        )
+        .set(users::password_hash.eq(new_hash))
+        .execute(&mut conn)
+        .await
+        .map(|rows| rows == 1)
         .map_err(from_diesel)
     }
 
@@ -376,66 +416,78 @@ impl AccountStore for DbPool {
         Ok(Paged { items, total, page })
     }
 
-    async fn store_refresh_token(&self, token: NewRefreshToken) -> Result<(), StoreError> {
+    async fn store_refresh_token(
+        &self,
+        token: NewRefreshToken,
+        epoch: SessionEpoch,
+    ) -> Result<bool, StoreError> {
         let mut conn = self.get().await?;
-        insert_refresh_token(&mut conn, &token, None)
-            .await
-            .map_err(from_diesel)
+        conn.transaction::<_, DieselError, _>(async move |conn| {
+            if lock_sessions(conn, token.user_id.get()).await? != Some(epoch) {
+                return Ok(false);
+            }
+            insert_refresh_token(conn, &token, None).await?;
+            Ok(true)
+        })
+        .await
+        .map_err(from_diesel)
     }
 
     async fn rotate_refresh_token(
         &self,
         presented_hash: &str,
         next: NewRefreshToken,
+        epoch: SessionEpoch,
         now: DateTime<Utc>,
     ) -> Result<Rotation, StoreError> {
         let mut conn = self.get().await?;
-        let presented_hash = presented_hash.to_owned();
+        // The token as this request found it, before any lock: whether it
+        // was already used *then* tells reuse from a lost race.
+        let seen: Option<PresentedRow> = refresh_tokens::table
+            .filter(refresh_tokens::token_hash.eq(presented_hash))
+            .select(PresentedRow::as_select())
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
+        let Some(seen) = seen else {
+            return Ok(Rotation::Invalid);
+        };
+        if seen.user_id != next.user_id.get() || seen.family_id != next.family_id {
+            return Ok(Rotation::Invalid);
+        }
+        if seen.used_at.is_some() {
+            conn.transaction::<_, DieselError, _>(async move |conn| {
+                lock_sessions(conn, seen.user_id).await?;
+                revoke_family_by_id(conn, seen.family_id).await
+            })
+            .await
+            .map_err(from_diesel)?;
+            return Ok(Rotation::Reused);
+        }
+        if seen.revoked_at.is_some() || seen.expires_at <= now {
+            return Ok(Rotation::Invalid);
+        }
         conn.transaction::<_, DieselError, _>(async move |conn| {
-            // Single use: only the first UPDATE to find the token live
-            // marks it used; a concurrent one re-checks `used_at` after
-            // the row lock and finds nothing.
-            let claimed: Option<(Uuid, i64, Uuid)> = diesel::update(refresh_tokens::table)
-                .filter(refresh_tokens::token_hash.eq(&presented_hash))
+            if lock_sessions(conn, seen.user_id).await? != Some(epoch) {
+                return Ok(Rotation::Invalid);
+            }
+            // Single use: under the user's row lock, the token is claimed
+            // only if still live. A concurrent rotation that got here first
+            // has used it; a revocation that got here first has revoked it:
+            // either way this request lost a race and revokes nothing.
+            let claimed = diesel::update(refresh_tokens::table.find(seen.id))
                 .filter(refresh_tokens::used_at.is_null())
                 .filter(refresh_tokens::revoked_at.is_null())
                 .filter(refresh_tokens::expires_at.gt(now))
                 .set(refresh_tokens::used_at.eq(now))
-                .returning((
-                    refresh_tokens::id,
-                    refresh_tokens::user_id,
-                    refresh_tokens::family_id,
-                ))
-                .get_result(conn)
-                .await
-                .optional()?;
-            if let Some((parent_id, user_id, family_id)) = claimed {
-                if user_id != next.user_id.get() || family_id != next.family_id {
-                    return Ok(Rotation::Invalid);
-                }
-                insert_refresh_token(conn, &next, Some(parent_id)).await?;
-                let role: String = users::table
-                    .find(user_id)
-                    .select(users::role)
-                    .first(conn)
-                    .await?;
-                return Ok(Rotation::Rotated {
-                    role: role.parse().unwrap_or(Role::User),
-                });
+                .execute(conn)
+                .await?;
+            if claimed == 0 {
+                return Ok(Rotation::Invalid);
             }
-            let known: Option<(Uuid, Option<DateTime<Utc>>)> = refresh_tokens::table
-                .filter(refresh_tokens::token_hash.eq(&presented_hash))
-                .select((refresh_tokens::family_id, refresh_tokens::used_at))
-                .first(conn)
-                .await
-                .optional()?;
-            match known {
-                Some((family_id, Some(_))) => {
-                    revoke_family_by_id(conn, family_id).await?;
-                    Ok(Rotation::Reused)
-                }
-                _ => Ok(Rotation::Invalid),
-            }
+            insert_refresh_token(conn, &next, Some(seen.id)).await?;
+            Ok(Rotation::Rotated)
         })
         .await
         .map_err(from_diesel)
@@ -443,23 +495,44 @@ impl AccountStore for DbPool {
 
     async fn revoke_family(&self, presented_hash: &str) -> Result<bool, StoreError> {
         let mut conn = self.get().await?;
-        let family: Option<Uuid> = refresh_tokens::table
-            .filter(refresh_tokens::token_hash.eq(presented_hash))
-            .select(refresh_tokens::family_id)
-            .first(&mut conn)
-            .await
-            .optional()
-            .map_err(from_diesel)?;
-        match family {
-            Some(family_id) => {
-                revoke_family_by_id(&mut conn, family_id)
-                    .await
-                    .map_err(from_diesel)?;
-                Ok(true)
-            }
-            None => Ok(false),
-        }
+        let presented_hash = presented_hash.to_owned();
+        conn.transaction::<_, DieselError, _>(async move |conn| {
+            let family: Option<(Uuid, i64)> = refresh_tokens::table
+                .filter(refresh_tokens::token_hash.eq(&presented_hash))
+                .select((refresh_tokens::family_id, refresh_tokens::user_id))
+                .first(conn)
+                .await
+                .optional()?;
+            let Some((family_id, user_id)) = family else {
+                return Ok(false);
+            };
+            // After the lock, this statement sees every token a concurrent
+            // rotation of the family stored before it committed.
+            lock_sessions(conn, user_id).await?;
+            revoke_family_by_id(conn, family_id).await?;
+            Ok(true)
+        })
+        .await
+        .map_err(from_diesel)
     }
+}
+
+/// Locks the user's row until the end of the transaction and returns the
+/// session epoch (`None`: no such user). Every transaction that stores or
+/// revokes refresh tokens takes this lock first, so they serialise per user
+/// and each statement after it sees what the others committed.
+async fn lock_sessions(
+    conn: &mut diesel_async::AsyncPgConnection,
+    user_id: i64,
+) -> Result<Option<SessionEpoch>, DieselError> {
+    users::table
+        .find(user_id)
+        .select(users::session_epoch)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+        .map(|epoch| epoch.map(SessionEpoch))
 }
 
 async fn insert_refresh_token(

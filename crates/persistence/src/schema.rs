@@ -32,6 +32,9 @@ diesel::table! {
         xp -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        /// Bumped when every session of the user is revoked; checked under
+        /// the row lock by every transaction that stores a refresh token.
+        session_epoch -> Int8,
     }
 }
 

@@ -145,7 +145,7 @@ fn the_pool_and_the_migrations_connect_over_verified_tls() {
     let wrong_host = url("127.0.0.1", &cluster, &format!("sslmode=verify-full&{ca}"));
 
     // Migrations are blocking: they run from a plain thread, as `equoria migrate` does.
-    let applied = migrations::run_pending(&good).unwrap();
+    let applied = migrations::run_pending(&good, migrations::DEFAULT_LOCK_TIMEOUT).unwrap();
     assert!(!applied.is_empty());
     assert!(migrations::status(&good).unwrap().iter().all(|m| m.applied));
     let err = migrations::status(&wrong_host).unwrap_err().to_string();

@@ -83,6 +83,10 @@ pub struct Config {
     pub rate_limit_max_requests: u32,
     pub auth_rate_limit_max: u32,
     pub bcrypt_salt_rounds: u32,
+    /// Replace a hash of another cost than `bcrypt_salt_rounds` at the next
+    /// successful login (default true; the benchmark turns it off, its
+    /// seeded players' cheap hashes must stay cheap).
+    pub bcrypt_rehash_on_login: bool,
     pub monitoring_enabled: bool,
     pub database_pool_max: usize,
     pub database_pool_timeout: Duration,
@@ -227,6 +231,7 @@ impl Config {
             ));
         }
 
+        let bcrypt_rehash_on_login = p.boolean("BCRYPT_REHASH_ON_LOGIN", true);
         let monitoring_enabled = p.boolean("MONITORING_ENABLED", true);
         let database_pool_max = p.positive::<usize>("DATABASE_POOL_MAX", 10);
         let database_pool_timeout_secs = p.positive::<u64>("DATABASE_POOL_TIMEOUT_SECS", 20);
@@ -263,6 +268,7 @@ impl Config {
                 rate_limit_max_requests,
                 auth_rate_limit_max,
                 bcrypt_salt_rounds,
+                bcrypt_rehash_on_login,
                 monitoring_enabled,
                 database_pool_max,
                 database_pool_timeout: Duration::from_secs(database_pool_timeout_secs),
@@ -312,6 +318,7 @@ impl Config {
             format!("RATE_LIMIT_MAX_REQUESTS={}", self.rate_limit_max_requests),
             format!("AUTH_RATE_LIMIT_MAX={}", self.auth_rate_limit_max),
             format!("BCRYPT_SALT_ROUNDS={}", self.bcrypt_salt_rounds),
+            format!("BCRYPT_REHASH_ON_LOGIN={}", self.bcrypt_rehash_on_login),
             format!("MONITORING_ENABLED={}", self.monitoring_enabled),
             format!("DATABASE_POOL_MAX={}", self.database_pool_max),
             format!(
@@ -629,6 +636,7 @@ mod tests {
         assert_eq!(c.port, 3000);
         assert_eq!(c.log_level, "debug");
         assert_eq!(c.bcrypt_salt_rounds, 10);
+        assert!(c.bcrypt_rehash_on_login);
         assert_eq!(
             c.allowed_origins,
             vec!["http://localhost:3000", "http://localhost:5173"]
@@ -731,10 +739,13 @@ mod tests {
         let errors = load(&[
             ("DATABASE_POOL_MAX", "ten"),
             ("MONITORING_ENABLED", "maybe"),
+            ("BCRYPT_REHASH_ON_LOGIN", "sometimes"),
         ])
         .unwrap_err()
         .0;
-        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        let off = load(&[("BCRYPT_REHASH_ON_LOGIN", "false")]).unwrap();
+        assert!(!off.config.bcrypt_rehash_on_login);
     }
 
     #[test]

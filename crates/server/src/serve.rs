@@ -202,7 +202,9 @@ fn http_settings(config: &Config) -> HttpSettings {
 /// Wires the adapters to the ports. Everything here is built once and
 /// shared by all workers (the rate limiters above all: one set of buckets).
 pub fn app_state(config: &Config, pool: &DbPool) -> anyhow::Result<AppState> {
-    let hasher = Bcrypt::new(config.bcrypt_salt_rounds).map_err(anyhow::Error::msg)?;
+    let hasher = Bcrypt::new(config.bcrypt_salt_rounds)
+        .map_err(anyhow::Error::msg)?
+        .rehash_on_login(config.bcrypt_rehash_on_login);
     let tokens = Jwt::new(
         config.jwt_secret.expose_secret().as_bytes(),
         config.jwt_refresh_secret.expose_secret().as_bytes(),

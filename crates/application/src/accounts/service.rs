@@ -4,7 +4,7 @@ use crate::xp::XpEvent;
 use std::sync::Arc;
 
 use equoria_domain::UserId;
-use equoria_domain::account::{Email, Password, Role, Username};
+use equoria_domain::account::{Email, Password, Redacted, Role, Username};
 use equoria_domain::breed::seeded_breed;
 use equoria_domain::horse::{HorseName, PurchaseAge, Sex};
 use equoria_domain::money::STARTING_MONEY;
@@ -40,21 +40,43 @@ pub enum AccountError {
     Store(#[from] StoreError),
 }
 
-/// A registered or logged-in player with a fresh token pair.
-#[derive(Debug, Clone)]
+/// A registered or logged-in player with a fresh token pair. `Debug`
+/// leaves the tokens out.
+#[derive(Clone)]
 pub struct Session {
     pub user: UserProfile,
     pub tokens: IssuedTokens,
 }
 
-/// Registration input, already parsed.
-#[derive(Debug, Clone)]
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user", &self.user)
+            .field("tokens", &self.tokens)
+            .finish()
+    }
+}
+
+/// Registration input, already parsed. `Debug` leaves the password out.
+#[derive(Clone)]
 pub struct Registration {
     pub email: Email,
     pub username: Username,
     pub password: Password,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("email", &self.email)
+            .field("username", &self.username)
+            .field("password", &Redacted)
+            .field("first_name", &self.first_name)
+            .field("last_name", &self.last_name)
+            .finish()
+    }
 }
 
 /// Name of the starter horse every new player gets.
@@ -125,7 +147,7 @@ impl Accounts {
             first_name: input.first_name,
             last_name: input.last_name,
         };
-        let user = self
+        let (user, epoch) = self
             .store
             .create_account(account, STARTING_MONEY, starter)
             .await
@@ -134,45 +156,86 @@ impl Accounts {
                 CreateAccountError::DuplicateUsername => AccountError::DuplicateUsername,
                 CreateAccountError::Store(s) => AccountError::Store(s),
             })?;
-        self.open_session(user).await
+        self.open_session(user, epoch).await
     }
 
     /// Checks the password (same cost whether or not the email exists, and
     /// for a malformed email, passed as `None`).
+    ///
+    /// `password` is `None` for a candidate longer than a password can be
+    /// (72 bytes): bcrypt would compare only its first 72 bytes, so such a
+    /// candidate is answered exactly like a wrong password without being
+    /// hashed. A hash made at another cost than the hasher's is replaced
+    /// after a successful check. The session is opened only if no password
+    /// change committed since the hash was read.
     #[tracing::instrument(skip_all)]
     pub async fn login(
         &self,
         email: Option<&Email>,
-        password: Password,
+        password: Option<Password>,
     ) -> Result<Session, AccountError> {
+        let password = password.ok_or(AccountError::InvalidCredentials)?;
         let credentials = match email {
             Some(email) => self.store.credentials_by_email(email).await?,
             None => None,
         };
-        let (user_id, hash) = match credentials {
-            Some(c) => (Some(c.id), Some(c.password_hash)),
-            None => (None, None),
-        };
+        let hash = credentials.as_ref().map(|c| c.password_hash.clone());
+        let rehash_with = hash
+            .as_deref()
+            .is_some_and(|h| self.hasher.needs_rehash(h))
+            .then(|| password.clone());
         let verified = self.hasher.verify(password, hash).await;
-        let user_id = user_id
+        let credentials = credentials
             .filter(|_| verified)
             .ok_or(AccountError::InvalidCredentials)?;
+        if let Some(password) = rehash_with {
+            self.rehash(&credentials, password).await;
+        }
         let user = self
             .store
-            .profile(user_id)
+            .profile(credentials.id)
             .await?
             .ok_or(AccountError::InvalidCredentials)?;
-        self.open_session(user).await
+        self.open_session(user, credentials.session_epoch).await
     }
 
-    async fn open_session(&self, user: UserProfile) -> Result<Session, AccountError> {
+    /// Stores a hash of the configured cost for a password just verified
+    /// against an older hash. A failure only delays the upgrade to the next
+    /// login, so it is logged, not returned.
+    async fn rehash(&self, credentials: &Credentials, password: Password) {
+        let outcome = match self.hasher.hash(password).await {
+            Ok(new_hash) => self
+                .store
+                .rehash_password(credentials.id, &credentials.password_hash, new_hash)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
+        if let Err(cause) = outcome {
+            tracing::warn!(user.id = %credentials.id, cause, "password rehash failed");
+        }
+    }
+
+    /// Issues a new session family and stores its refresh token if the
+    /// user's sessions were not revoked since `epoch` was read; if they were
+    /// (a password change committed meanwhile), the caller's credentials are
+    /// stale and the answer is `InvalidCredentials`.
+    async fn open_session(
+        &self,
+        user: UserProfile,
+        epoch: SessionEpoch,
+    ) -> Result<Session, AccountError> {
         let tokens = self
             .tokens
             .issue(user.id, user.role, Uuid::new_v4(), self.clock.now())
             .map_err(|e| AccountError::Internal(e.to_string()))?;
-        self.store
-            .store_refresh_token(tokens.refresh.clone())
-            .await?;
+        if !self
+            .store
+            .store_refresh_token(tokens.refresh.clone(), epoch)
+            .await?
+        {
+            return Err(AccountError::InvalidCredentials);
+        }
         Ok(Session { user, tokens })
     }
 
@@ -185,23 +248,29 @@ impl Accounts {
             .map_err(|_| AccountError::InvalidToken)?;
         let now = self.clock.now();
         // The role is re-read at rotation; the new access token carries it.
-        let role = self
+        // The session epoch read with it must still hold when the new token
+        // is stored.
+        let credentials = self
             .store
             .credentials_by_id(claims.user_id)
             .await?
-            .map(|c| c.role)
             .ok_or(AccountError::InvalidToken)?;
         let next = self
             .tokens
-            .issue(claims.user_id, role, claims.family_id, now)
+            .issue(claims.user_id, credentials.role, claims.family_id, now)
             .map_err(|e| AccountError::Internal(e.to_string()))?;
         let presented = self.tokens.hash_refresh(refresh_token);
         match self
             .store
-            .rotate_refresh_token(&presented, next.refresh.clone(), now)
+            .rotate_refresh_token(
+                &presented,
+                next.refresh.clone(),
+                credentials.session_epoch,
+                now,
+            )
             .await?
         {
-            Rotation::Rotated { .. } => Ok(next),
+            Rotation::Rotated => Ok(next),
             Rotation::Reused => {
                 tracing::warn!(user.id = %claims.user_id, "refresh token reused; family revoked");
                 Err(AccountError::TokenReused)
@@ -224,12 +293,16 @@ impl Accounts {
     }
 
     /// Changes the password and revokes every refresh token of the user.
+    ///
+    /// `current` is `None` for a candidate longer than a password can be: it
+    /// is answered exactly like a wrong current password, without bcrypt.
     pub async fn change_password(
         &self,
         user_id: UserId,
-        current: Password,
+        current: Option<Password>,
         new: Password,
     ) -> Result<(), AccountError> {
+        let current = current.ok_or(AccountError::WrongCurrentPassword)?;
         let credentials = self
             .store
             .credentials_by_id(user_id)

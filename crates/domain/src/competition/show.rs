@@ -11,7 +11,7 @@ use crate::progression::{Level, LevelError};
 /// A show's name.
 ///
 /// Invariants: surrounding whitespace trimmed; 1 to 100 characters (Unicode scalar values); no
-/// control characters. (The rules only say "unique"; 100 characters is this crate's choice,
+/// control, invisible format or line-separator characters (see [`crate::text`]). (The rules only say "unique"; 100 characters is this crate's choice,
 /// uniqueness is checked by storage.)
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ShowName(String);
@@ -23,7 +23,9 @@ pub enum ShowNameError {
     Empty { name: String },
     #[error("show name {name:?} is too long: expected 1 to 100 characters after trimming")]
     TooLong { name: String },
-    #[error("show name {name:?} contains a control character: expected printable characters only")]
+    #[error(
+        "show name {name:?} contains a control or invisible formatting character: expected visible characters only"
+    )]
     ControlCharacter { name: String },
 }
 
@@ -34,7 +36,7 @@ impl ShowName {
     /// Trims the input, then checks it (control characters first, then length).
     pub fn parse(input: &str) -> Result<ShowName, ShowNameError> {
         let trimmed = input.trim();
-        if trimmed.chars().any(char::is_control) {
+        if trimmed.chars().any(crate::text::is_forbidden_in_name) {
             return Err(ShowNameError::ControlCharacter {
                 name: input.to_owned(),
             });

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use equoria_application::accounts::{IssuedTokens, ProfilePatch, Registration, UserProfile};
-use equoria_domain::account::{Email, Password, Username, parse_profile_text};
+use equoria_domain::account::{Email, Password, Redacted, Username, parse_profile_text};
 use equoria_domain::progression::Level;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -57,8 +57,9 @@ pub fn level_of(xp: i64) -> u32 {
     Level::from_xp(u32::try_from(xp.max(0)).unwrap_or(u32::MAX)).get()
 }
 
-/// Tokens plus the profile, returned by register and login.
-#[derive(Debug, Serialize, ToSchema)]
+/// Tokens plus the profile, returned by register and login. `Debug` leaves
+/// the tokens out.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionDto {
     pub user: UserDto,
@@ -66,7 +67,17 @@ pub struct SessionDto {
     pub tokens: TokensDto,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+impl std::fmt::Debug for SessionDto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionDto")
+            .field("user", &self.user)
+            .field("tokens", &self.tokens)
+            .finish()
+    }
+}
+
+/// A token pair. `Debug` leaves the tokens out.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokensDto {
     pub access_token: String,
@@ -75,6 +86,17 @@ pub struct TokensDto {
     pub token_type: &'static str,
     /// Access token lifetime in seconds (900).
     pub expires_in: i64,
+}
+
+impl std::fmt::Debug for TokensDto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokensDto")
+            .field("access_token", &Redacted)
+            .field("refresh_token", &Redacted)
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
 }
 
 impl From<IssuedTokens> for TokensDto {
@@ -88,7 +110,8 @@ impl From<IssuedTokens> for TokensDto {
     }
 }
 
-#[derive(Debug, ToSchema)]
+/// `Debug` leaves the password out.
+#[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
 #[allow(dead_code)]
 pub struct RegisterRequest {
@@ -112,6 +135,18 @@ impl FromBody for RegisterRequest {
             first_name: f.optional("firstName"),
             last_name: f.optional("lastName"),
         }
+    }
+}
+
+impl std::fmt::Debug for RegisterRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegisterRequest")
+            .field("email", &self.email)
+            .field("username", &self.username)
+            .field("password", &Redacted)
+            .field("first_name", &self.first_name)
+            .field("last_name", &self.last_name)
+            .finish()
     }
 }
 
@@ -158,7 +193,8 @@ pub async fn register(
     }))
 }
 
-#[derive(Debug, ToSchema)]
+/// `Debug` leaves the password out.
+#[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
 #[allow(dead_code)]
 pub struct LoginRequest {
@@ -175,6 +211,15 @@ impl FromBody for LoginRequest {
     }
 }
 
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("email", &self.email)
+            .field("password", &Redacted)
+            .finish()
+    }
+}
+
 /// Log in with email and password.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest, responses(
     (status = 200, description = "Logged in", body = inline(crate::dto::Success<SessionDto>)),
@@ -185,10 +230,11 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     // A malformed email cannot match an account: it is answered exactly like
     // a wrong password, after the same bcrypt work, rather than with a 400.
+    // A password over 72 bytes cannot match either: same answer, no bcrypt.
     let email = Email::parse(&body.email).ok();
     let session = state
         .accounts
-        .login(email.as_ref(), Password::candidate(&body.password))
+        .login(email.as_ref(), Password::candidate(&body.password).ok())
         .await
         .map_err(account_error)?;
     Ok(ok(SessionDto {
@@ -197,7 +243,8 @@ pub async fn login(
     }))
 }
 
-#[derive(Debug, ToSchema)]
+/// `Debug` leaves the token out.
+#[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
 #[allow(dead_code)]
 pub struct RefreshRequest {
@@ -209,6 +256,14 @@ impl FromBody for RefreshRequest {
         Self {
             refresh_token: f.required("refreshToken"),
         }
+    }
+}
+
+impl std::fmt::Debug for RefreshRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshRequest")
+            .field("refresh_token", &Redacted)
+            .finish()
     }
 }
 
@@ -244,7 +299,8 @@ pub async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, ToSchema)]
+/// `Debug` leaves both passwords out.
+#[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
 #[allow(dead_code)]
 pub struct ChangePasswordRequest {
@@ -259,6 +315,15 @@ impl FromBody for ChangePasswordRequest {
             current_password: f.required("currentPassword"),
             new_password: f.required("newPassword"),
         }
+    }
+}
+
+impl std::fmt::Debug for ChangePasswordRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangePasswordRequest")
+            .field("current_password", &Redacted)
+            .field("new_password", &Redacted)
+            .finish()
     }
 }
 
@@ -279,7 +344,8 @@ pub async fn change_password(
         .accounts
         .change_password(
             user.id,
-            Password::candidate(&body.current_password),
+            // Over 72 bytes: answered as a wrong current password, no bcrypt.
+            Password::candidate(&body.current_password).ok(),
             new_password,
         )
         .await

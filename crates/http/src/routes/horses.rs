@@ -194,7 +194,7 @@ fn parse_name(raw: &str) -> Result<HorseName, Expected> {
         Expected(match e {
             HorseNameError::TooShort { .. } => "must be at least 2 characters after trimming",
             HorseNameError::TooLong { .. } => "must be at most 50 characters",
-            HorseNameError::ControlCharacter { .. } => "must not contain control characters",
+            HorseNameError::ControlCharacter { .. } => "must not contain control or invisible formatting characters (such as bidi overrides or zero-width characters)",
         })
     })
 }
@@ -261,7 +261,7 @@ pub fn horse_error(err: HorseError) -> ApiError {
 #[derive(Debug, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BuyHorseRequest {
-    /// 2-50 characters after trimming, no control characters.
+    /// 2-50 characters after trimming, no control or invisible formatting characters.
     name: String,
     /// Id of a breed (see `GET /api/breeds`).
     breed_id: i64,
@@ -467,7 +467,7 @@ pub async fn get_horse(
 /// Body of `PATCH /api/horses/{id}`.
 #[derive(Debug, ToSchema)]
 pub struct RenameHorseRequest {
-    /// 2-50 characters after trimming, no control characters.
+    /// 2-50 characters after trimming, no control or invisible formatting characters.
     name: String,
 }
 

@@ -10,6 +10,7 @@ use actix_http::Request;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::{self, TestRequest};
+use equoria_application::accounts::PasswordHasher;
 use equoria_http::security::jwt::Jwt;
 use equoria_http::security::password::Bcrypt;
 use equoria_http::security::rate_limit::{ClientIp, RateLimits, limiter};
@@ -32,6 +33,10 @@ pub struct Options {
     pub general_limit: u32,
     pub auth_limit: u32,
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// bcrypt cost (the minimum, 4, keeps tests fast).
+    pub bcrypt_cost: u32,
+    /// A hasher of the test's own instead of bcrypt at `bcrypt_cost`.
+    pub hasher: Option<Arc<dyn PasswordHasher>>,
 }
 
 impl Default for Options {
@@ -41,12 +46,14 @@ impl Default for Options {
             general_limit: 10_000,
             auth_limit: 10_000,
             trusted_proxies: vec![],
+            bcrypt_cost: 4,
+            hasher: None,
         }
     }
 }
 
-/// The application wired to `url`: bcrypt at the minimum cost (fast
-/// tests), fixed JWT secrets, limits from `options`.
+/// The application wired to `url`: bcrypt at `options.bcrypt_cost` (or the
+/// test's own hasher), fixed JWT secrets, limits from `options`.
 pub fn state_with(url: &str, options: Options) -> AppState {
     let pool = build_pool(&PoolSettings::new(SecretString::from(url.to_owned()))).unwrap();
     let window = Duration::from_secs(900);
@@ -58,7 +65,9 @@ pub fn state_with(url: &str, options: Options) -> AppState {
     AppState::wire(
         options.settings,
         pool,
-        Arc::new(Bcrypt::new(4).unwrap()),
+        options
+            .hasher
+            .unwrap_or_else(|| Arc::new(Bcrypt::new(options.bcrypt_cost).unwrap())),
         Arc::new(Jwt::new(ACCESS_SECRET, REFRESH_SECRET)),
         limits,
     )

@@ -1,0 +1,12 @@
+-- Per-user session epoch: makes revoking every session of a user atomic with issuing one.
+--
+-- A password change bumps it (and revokes every refresh token) in one transaction. A
+-- transaction that stores a refresh token first locks the user's row
+--   SELECT session_epoch FROM users WHERE id = $1 FOR UPDATE
+-- and stores the token only if the epoch is still the one the request read when it
+-- authenticated. Revocations (password change, logout) take the same row lock, so a token
+-- stored concurrently is either revoked by them or never stored.
+--
+-- Backward compatible: existing rows start at 0 and a binary that does not know the column
+-- keeps working.
+ALTER TABLE users ADD COLUMN session_epoch bigint NOT NULL DEFAULT 0;
