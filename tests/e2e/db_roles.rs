@@ -235,6 +235,64 @@ async fn the_app_role_is_refused_every_schema_change_but_reads_and_writes_rows()
     );
 }
 
+/// The append-only history (money ledgers, XP histories, competition results, training log),
+/// each with a column an UPDATE may name (identity columns refuse updates on their own).
+const HISTORY_TABLES: [(&str, &str); 6] = [
+    ("ledger_entries", "created_at"),
+    ("house_ledger", "created_at"),
+    ("user_xp_events", "created_at"),
+    ("horse_xp_events", "created_at"),
+    ("competition_results", "created_at"),
+    ("training_sessions", "discipline"),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_app_role_may_only_read_and_append_to_the_history_tables() {
+    let provisioned = provision().await;
+    let app = provisioned.app_url();
+    tokio::task::block_in_place(|| {
+        for (table, column) in HISTORY_TABLES {
+            for sql in [
+                format!("UPDATE {table} SET {column} = {column} WHERE false"),
+                format!("DELETE FROM {table} WHERE false"),
+            ] {
+                let refused = sqlstate_of(&app, &sql);
+                assert!(
+                    refused
+                        .as_deref()
+                        .is_some_and(|code| code.starts_with("42501")),
+                    "the app role may run `{sql}`: {refused:?}"
+                );
+            }
+            let rights = psql(
+                &app,
+                &format!(
+                    "SELECT has_table_privilege('{table}', 'SELECT') \
+                     AND has_table_privilege('{table}', 'INSERT'), count(*) >= 0 FROM {table}"
+                ),
+            );
+            assert!(
+                rights.status.success(),
+                "{table}: {}",
+                String::from_utf8_lossy(&rights.stderr)
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&rights.stdout).trim(),
+                "t|t",
+                "{table}: the app role must read and append"
+            );
+        }
+        // The other tables keep UPDATE and DELETE (balances, horses, tokens...).
+        assert_eq!(
+            sqlstate_of(
+                &app,
+                "UPDATE users SET bio = bio WHERE false; DELETE FROM refresh_tokens WHERE false"
+            ),
+            None
+        );
+    });
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn tables_a_later_migration_creates_are_granted_to_the_app_role_automatically() {
     let provisioned = provision().await;
@@ -502,11 +560,11 @@ async fn roles_sql_hands_a_schema_migrated_by_a_superuser_to_the_migrator() {
             "migrate redo as the migrator: {}",
             String::from_utf8_lossy(&redo.stderr)
         );
-        // ...and the app role still writes rows, including the recreated column.
+        // ...and the app role still writes rows, including the recreated columns.
         let write = psql(
             &app,
             "INSERT INTO users (email, username, password_hash) VALUES ('a@b.test', 'abc', 'x'); \
-             UPDATE horses SET wins = wins WHERE false",
+             UPDATE shows SET run_attempts = run_attempts WHERE false",
         );
         assert!(
             write.status.success(),
@@ -514,7 +572,7 @@ async fn roles_sql_hands_a_schema_migrated_by_a_superuser_to_the_migrator() {
             String::from_utf8_lossy(&write.stderr)
         );
         assert!(
-            sqlstate_of(&app, "ALTER TABLE horses DROP COLUMN wins")
+            sqlstate_of(&app, "ALTER TABLE shows DROP COLUMN run_attempts")
                 .is_some_and(|code| code.starts_with("42501"))
         );
     });
