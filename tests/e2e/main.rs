@@ -12,3 +12,4 @@ mod health;
 mod lifecycle;
 mod migrations;
 mod seed;
+mod slow_clients;

@@ -8,6 +8,7 @@ use anyhow::Context;
 use equoria_application::shows::scheduler::{DEFAULT_SCHEDULER_INTERVAL, run_scheduler};
 use equoria_http::security::jwt::Jwt;
 use equoria_http::security::password::Bcrypt;
+use equoria_http::security::password_work::PasswordWork;
 use equoria_http::security::rate_limit::{ClientIp, RateLimits, limiter};
 use equoria_http::{AppState, HttpSettings};
 use equoria_persistence::DbPool;
@@ -51,6 +52,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
     let server = HttpServer::new(move || equoria_http::build(state.clone()))
         .shutdown_timeout(config.shutdown_timeout.as_secs())
+        // Slow clients: the request head must arrive within this bound (the
+        // body's own bound is the body deadline middleware), an idle
+        // keep-alive connection is closed, and a closing client gets this
+        // long to acknowledge.
+        .client_request_timeout(config.client_request_timeout)
+        .client_disconnect_timeout(config.client_disconnect_timeout)
+        .keep_alive(config.keep_alive)
         .disable_signals()
         .bind((config.host.as_str(), config.port))
         .with_context(|| format!("binding {}:{}", config.host, config.port))?;
@@ -143,6 +151,7 @@ fn http_settings(config: &Config) -> HttpSettings {
         max_body_bytes: equoria_http::settings::DEFAULT_MAX_BODY_BYTES,
         health_timeout: std::time::Duration::from_secs(2),
         monitoring_enabled: config.monitoring_enabled,
+        body_timeout: config.client_body_timeout,
     }
 }
 
@@ -168,6 +177,7 @@ pub fn app_state(config: &Config, pool: &DbPool) -> anyhow::Result<AppState> {
             client_ip,
         )
         .map_err(anyhow::Error::msg)?,
+        password_work: PasswordWork::new(config.bcrypt_max_concurrent, config.bcrypt_queue_timeout),
     };
     Ok(AppState::wire(
         http_settings(config),

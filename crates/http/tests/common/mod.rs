@@ -10,8 +10,10 @@ use actix_http::Request;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::{self, TestRequest};
+use equoria_application::accounts::PasswordHasher;
 use equoria_http::security::jwt::Jwt;
 use equoria_http::security::password::Bcrypt;
+use equoria_http::security::password_work::PasswordWork;
 use equoria_http::security::rate_limit::{ClientIp, RateLimits, limiter};
 use equoria_http::{AppState, HttpSettings};
 use equoria_persistence::{PoolSettings, build_pool};
@@ -32,6 +34,9 @@ pub struct Options {
     pub general_limit: u32,
     pub auth_limit: u32,
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub password_work: PasswordWork,
+    /// Replaces bcrypt (cost 4) when set.
+    pub hasher: Option<Arc<dyn PasswordHasher>>,
 }
 
 impl Default for Options {
@@ -41,6 +46,8 @@ impl Default for Options {
             general_limit: 10_000,
             auth_limit: 10_000,
             trusted_proxies: vec![],
+            password_work: PasswordWork::new(64, Duration::from_secs(30)),
+            hasher: None,
         }
     }
 }
@@ -54,11 +61,14 @@ pub fn state_with(url: &str, options: Options) -> AppState {
     let limits = RateLimits {
         general: limiter(window, options.general_limit, ip.clone()).unwrap(),
         auth: limiter(window, options.auth_limit, ip).unwrap(),
+        password_work: options.password_work,
     };
     AppState::wire(
         options.settings,
         pool,
-        Arc::new(Bcrypt::new(4).unwrap()),
+        options
+            .hasher
+            .unwrap_or_else(|| Arc::new(Bcrypt::new(4).unwrap())),
         Arc::new(Jwt::new(ACCESS_SECRET, REFRESH_SECRET)),
         limits,
     )
