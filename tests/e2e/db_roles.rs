@@ -481,6 +481,56 @@ async fn the_whole_api_works_when_the_server_connects_as_the_app_role() {
         "POST /api/training/train",
     )
     .await;
+    // Shows: create (as an admin), enter (fee through the ledgers), run (results, prizes, XP
+    // events): every history row is inserted, none updated.
+    let promoted = tokio::task::block_in_place(|| {
+        psql(
+            &admin_url_for(&provisioned),
+            "UPDATE users SET role = 'admin' WHERE username = 'least_privilege'",
+        )
+    });
+    assert!(promoted.status.success());
+    let show = send(
+        c.post(server.url("/api/shows"))
+            .bearer_auth(&access)
+            .json(&json!({
+                "name": "Append Only Cup", "discipline": "Racing", "entryFee": 10,
+                "prizePool": 100, "minLevel": 1, "maxLevel": 10, "maxEntries": 5,
+                "closesAt": "2099-01-01T12:00:00Z", "runsAt": "2099-01-01T13:00:00Z",
+            })),
+        201,
+        "POST /api/shows",
+    )
+    .await;
+    let show_id = show["data"]["id"].as_i64().unwrap();
+    send(
+        c.post(server.url(&format!("/api/shows/{show_id}/entries")))
+            .bearer_auth(&access)
+            .json(&json!({"horseId": horse_id})),
+        201,
+        "POST /api/shows/{id}/entries",
+    )
+    .await;
+    let due = tokio::task::block_in_place(|| {
+        psql(
+            &admin_url_for(&provisioned),
+            &format!(
+                "UPDATE shows SET closes_at = now() - interval '2 minutes', \
+                 runs_at = now() - interval '1 minute' WHERE id = {show_id}"
+            ),
+        )
+    });
+    assert!(due.status.success());
+    send(
+        c.post(server.url(&format!("/api/shows/{show_id}/run")))
+            .bearer_auth(&access),
+        200,
+        "POST /api/shows/{id}/run",
+    )
+    .await;
+
+    // Deleting the horse sets its id to NULL in its results, XP events and training log
+    // (foreign-key actions, which run as the tables' owner).
     let deleted = c
         .delete(server.url(&format!("/api/horses/{horse_id}")))
         .bearer_auth(&access)
