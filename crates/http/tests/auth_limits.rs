@@ -232,3 +232,26 @@ async fn password_work_beyond_the_bound_waits_briefly_then_gets_503() {
     .await;
     assert_eq!(status, 401);
 }
+
+#[actix_web::test]
+async fn the_openapi_document_names_the_busy_and_timeout_answers() {
+    let db = TestDatabase::migrated().await;
+    let app = app(&db).await;
+    let (_, doc) = send(&app, TestRequest::get().uri("/api/openapi.json")).await;
+    let login = &doc["paths"]["/api/auth/login"]["post"]["responses"];
+    assert!(
+        login["503"]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("SERVER_BUSY")),
+        "{login}"
+    );
+    assert!(login["408"].is_object(), "{login}");
+    let me = &doc["paths"]["/api/auth/me"]["get"]["responses"];
+    assert!(
+        !me["503"]["description"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("SERVER_BUSY"),
+        "{me}"
+    );
+}
