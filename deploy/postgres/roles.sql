@@ -17,8 +17,10 @@
 --   migrator (MIGRATION_DATABASE_URL, `equoria migrate`): owns the database, schema public and
 --     every table, sequence, view and function in it, so it can create, alter and drop them.
 --   app (DATABASE_URL, `equoria serve`): CONNECT on the database, USAGE on schema public,
---     SELECT/INSERT/UPDATE/DELETE on tables and USAGE/SELECT on sequences (nextval/currval; not
---     UPDATE, which would allow setval). Nothing else: no CREATE anywhere (no tables, no
+--     SELECT/INSERT/UPDATE/DELETE on tables, except the append-only history tables (money
+--     ledgers, XP histories, competition results, training log), where it has SELECT and INSERT
+--     only, so even a compromised server cannot rewrite or erase history; and USAGE/SELECT on
+--     sequences (nextval/currval; not UPDATE, which would allow setval). Nothing else: no CREATE anywhere (no tables, no
 --     temporary tables), not the owner of anything, so no ALTER, DROP or TRUNCATE, no
 --     REFERENCES or TRIGGER. __diesel_schema_migrations is read-only for it.
 --   ALTER DEFAULT PRIVILEGES FOR ROLE migrator: tables and sequences that future migrations
@@ -162,6 +164,13 @@ REVOKE ALL ON ALL TABLES IN SCHEMA public FROM :"app_user";
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO :"app_user";
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM :"app_user";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"app_user";
+-- Append-only history: rows are only ever added. (Foreign-key actions such as ON DELETE SET
+-- NULL when a horse is deleted run as the table owner, so they still work.) A migration that
+-- adds another history table adds it to this list.
+SELECT format('REVOKE UPDATE, DELETE ON public.%I FROM %I', history.name, :'app_user')
+  FROM unnest(ARRAY['ledger_entries', 'house_ledger', 'user_xp_events', 'horse_xp_events',
+                    'competition_results', 'training_sessions']) AS history(name)
+ WHERE to_regclass(format('public.%I', history.name)) IS NOT NULL \gexec
 -- Diesel's record of applied migrations (exists after the first `equoria migrate run`).
 SELECT format('REVOKE INSERT, UPDATE, DELETE ON public.__diesel_schema_migrations FROM %I',
               :'app_user')

@@ -235,6 +235,64 @@ async fn the_app_role_is_refused_every_schema_change_but_reads_and_writes_rows()
     );
 }
 
+/// The append-only history (money ledgers, XP histories, competition results, training log),
+/// each with a column an UPDATE may name (identity columns refuse updates on their own).
+const HISTORY_TABLES: [(&str, &str); 6] = [
+    ("ledger_entries", "created_at"),
+    ("house_ledger", "created_at"),
+    ("user_xp_events", "created_at"),
+    ("horse_xp_events", "created_at"),
+    ("competition_results", "created_at"),
+    ("training_sessions", "discipline"),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_app_role_may_only_read_and_append_to_the_history_tables() {
+    let provisioned = provision().await;
+    let app = provisioned.app_url();
+    tokio::task::block_in_place(|| {
+        for (table, column) in HISTORY_TABLES {
+            for sql in [
+                format!("UPDATE {table} SET {column} = {column} WHERE false"),
+                format!("DELETE FROM {table} WHERE false"),
+            ] {
+                let refused = sqlstate_of(&app, &sql);
+                assert!(
+                    refused
+                        .as_deref()
+                        .is_some_and(|code| code.starts_with("42501")),
+                    "the app role may run `{sql}`: {refused:?}"
+                );
+            }
+            let rights = psql(
+                &app,
+                &format!(
+                    "SELECT has_table_privilege('{table}', 'SELECT') \
+                     AND has_table_privilege('{table}', 'INSERT'), count(*) >= 0 FROM {table}"
+                ),
+            );
+            assert!(
+                rights.status.success(),
+                "{table}: {}",
+                String::from_utf8_lossy(&rights.stderr)
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&rights.stdout).trim(),
+                "t|t",
+                "{table}: the app role must read and append"
+            );
+        }
+        // The other tables keep UPDATE and DELETE (balances, horses, tokens...).
+        assert_eq!(
+            sqlstate_of(
+                &app,
+                "UPDATE users SET bio = bio WHERE false; DELETE FROM refresh_tokens WHERE false"
+            ),
+            None
+        );
+    });
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn tables_a_later_migration_creates_are_granted_to_the_app_role_automatically() {
     let provisioned = provision().await;
@@ -423,6 +481,56 @@ async fn the_whole_api_works_when_the_server_connects_as_the_app_role() {
         "POST /api/training/train",
     )
     .await;
+    // Shows: create (as an admin), enter (fee through the ledgers), run (results, prizes, XP
+    // events): every history row is inserted, none updated.
+    let promoted = tokio::task::block_in_place(|| {
+        psql(
+            &admin_url_for(&provisioned),
+            "UPDATE users SET role = 'admin' WHERE username = 'least_privilege'",
+        )
+    });
+    assert!(promoted.status.success());
+    let show = send(
+        c.post(server.url("/api/shows"))
+            .bearer_auth(&access)
+            .json(&json!({
+                "name": "Append Only Cup", "discipline": "Racing", "entryFee": 10,
+                "prizePool": 100, "minLevel": 1, "maxLevel": 10, "maxEntries": 5,
+                "closesAt": "2099-01-01T12:00:00Z", "runsAt": "2099-01-01T13:00:00Z",
+            })),
+        201,
+        "POST /api/shows",
+    )
+    .await;
+    let show_id = show["data"]["id"].as_i64().unwrap();
+    send(
+        c.post(server.url(&format!("/api/shows/{show_id}/entries")))
+            .bearer_auth(&access)
+            .json(&json!({"horseId": horse_id})),
+        201,
+        "POST /api/shows/{id}/entries",
+    )
+    .await;
+    let due = tokio::task::block_in_place(|| {
+        psql(
+            &admin_url_for(&provisioned),
+            &format!(
+                "UPDATE shows SET closes_at = now() - interval '2 minutes', \
+                 runs_at = now() - interval '1 minute' WHERE id = {show_id}"
+            ),
+        )
+    });
+    assert!(due.status.success());
+    send(
+        c.post(server.url(&format!("/api/shows/{show_id}/run")))
+            .bearer_auth(&access),
+        200,
+        "POST /api/shows/{id}/run",
+    )
+    .await;
+
+    // Deleting the horse sets its id to NULL in its results, XP events and training log
+    // (foreign-key actions, which run as the tables' owner).
     let deleted = c
         .delete(server.url(&format!("/api/horses/{horse_id}")))
         .bearer_auth(&access)
@@ -502,11 +610,11 @@ async fn roles_sql_hands_a_schema_migrated_by_a_superuser_to_the_migrator() {
             "migrate redo as the migrator: {}",
             String::from_utf8_lossy(&redo.stderr)
         );
-        // ...and the app role still writes rows, including the recreated column.
+        // ...and the app role still writes rows, including the recreated columns.
         let write = psql(
             &app,
             "INSERT INTO users (email, username, password_hash) VALUES ('a@b.test', 'abc', 'x'); \
-             UPDATE horses SET wins = wins WHERE false",
+             UPDATE shows SET run_attempts = run_attempts WHERE false",
         );
         assert!(
             write.status.success(),
@@ -514,7 +622,7 @@ async fn roles_sql_hands_a_schema_migrated_by_a_superuser_to_the_migrator() {
             String::from_utf8_lossy(&write.stderr)
         );
         assert!(
-            sqlstate_of(&app, "ALTER TABLE horses DROP COLUMN wins")
+            sqlstate_of(&app, "ALTER TABLE shows DROP COLUMN run_attempts")
                 .is_some_and(|code| code.starts_with("42501"))
         );
     });

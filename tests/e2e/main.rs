@@ -15,3 +15,4 @@ mod metrics;
 mod migrations;
 mod seed;
 mod tls;
+mod slow_clients;

@@ -227,6 +227,59 @@ async fn a_migration_blocked_by_a_table_lock_fails_fast_applies_nothing_then_suc
     .unwrap();
 }
 
+/// The environment of a strict deployment (`staging` or `production`) on `url`.
+fn strict_env<'a>(environment: &'a str, url: &'a str) -> Vec<(&'a str, String)> {
+    vec![
+        ("NODE_ENV", environment.to_owned()),
+        ("DATABASE_URL", url.to_owned()),
+        ("JWT_SECRET", "a1".repeat(40)),
+        ("JWT_REFRESH_SECRET", "b2".repeat(40)),
+        ("ALLOWED_ORIGINS", "https://equoria.example".to_owned()),
+    ]
+}
+
+#[tokio::test]
+async fn reverting_everything_in_staging_or_production_needs_the_explicit_flag() {
+    let db = TestDatabase::migrated().await;
+    let url = db.url().to_owned();
+    tokio::task::spawn_blocking(move || {
+        let before = schema_dump(&url);
+        for environment in ["staging", "production"] {
+            let env = strict_env(environment, &url);
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let refused = command(&env)
+                .args(["migrate", "revert", "--all"])
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&refused.stderr);
+            assert!(!refused.status.success(), "{environment}: {stderr}");
+            assert!(
+                stderr.contains("--yes-drop-everything") && stderr.contains(environment),
+                "{stderr}"
+            );
+            assert_eq!(
+                schema_dump(&url),
+                before,
+                "{environment}: something was reverted"
+            );
+        }
+        let env = strict_env("staging", &url);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let confirmed = command(&env)
+            .args(["migrate", "revert", "--all", "--yes-drop-everything"])
+            .output()
+            .unwrap();
+        assert!(
+            confirmed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&confirmed.stderr)
+        );
+        assert!(!schema_dump(&url).contains("CREATE TABLE public.horses"));
+    })
+    .await
+    .unwrap();
+}
+
 /// `2026-11-25-000008_name` -> `20261125000008`, as `migrate run` prints it.
 fn version(name: &str) -> String {
     name.split('_').next().unwrap_or_default().replace('-', "")

@@ -43,17 +43,23 @@ async fn seeding_twice_creates_the_demo_accounts_once() {
 }
 
 #[test]
-fn seeding_is_refused_in_production() {
-    let output = command(&[
-        ("NODE_ENV", "production"),
-        ("DATABASE_URL", "postgres://u:p@127.0.0.1:1/x"),
-        ("JWT_SECRET", &"a1".repeat(40)),
-        ("JWT_REFRESH_SECRET", &"b2".repeat(40)),
-        ("ALLOWED_ORIGINS", "https://equoria.example"),
-    ])
-    .arg("seed")
-    .output()
-    .unwrap();
-    assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("production"));
+fn seeding_is_refused_in_staging_and_production() {
+    for environment in ["staging", "production"] {
+        let output = command(&[
+            ("NODE_ENV", environment),
+            ("DATABASE_URL", "postgres://u:p@127.0.0.1:1/x"),
+            ("JWT_SECRET", &"a1".repeat(40)),
+            ("JWT_REFRESH_SECRET", &"b2".repeat(40)),
+            ("ALLOWED_ORIGINS", "https://equoria.example"),
+        ])
+        .arg("seed")
+        .output()
+        .unwrap();
+        assert!(!output.status.success(), "{environment}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("refusing to seed") && stderr.contains(environment),
+            "{environment}: {stderr}"
+        );
+    }
 }

@@ -15,12 +15,12 @@ use crate::{ApiError, AppState};
 
 /// Builds the application for one worker.
 ///
-/// Middleware order, innermost first: the refusal of paths and query
-/// strings PostgreSQL could not store (before any route runs), CORS (so CORS
-/// headers land on every response, errors included) and the removal of every
-/// CORS header from responses to origins it did not allow, then the edge
-/// middleware (request id, error envelope, security headers, access log),
-/// then compression of the final body.
+/// Middleware order, innermost first: the request body deadline, the refusal
+/// of paths and query strings PostgreSQL could not store (before any route
+/// runs), CORS (so CORS headers land on every response, errors included) and
+/// the removal of every CORS header from responses to origins it did not
+/// allow, then the edge middleware (request id, error envelope, security
+/// headers, access log), then compression of the final body.
 pub fn build(
     state: AppState,
 ) -> App<
@@ -36,6 +36,7 @@ pub fn build(
     let limits = state.limits.clone();
     App::new()
         .app_data(web::Data::new(state))
+        .wrap(from_fn(crate::security::body_deadline::body_deadline))
         .wrap(from_fn(refuse_unstorable_text))
         .wrap(cors)
         .wrap(from_fn(only_for_allowed_origins))
@@ -48,8 +49,10 @@ pub fn build(
 /// Every route of the service. Routes are registered per resource (not
 /// with method macros) so a wrong method on a known path is a 405, not a 404.
 ///
-/// `/api/` is behind the general rate limiter and `/api/auth/` also behind
-/// the stricter one; `/ping` and `/health` are never limited.
+/// `/api/` is behind the general rate limiter; the routes that check or set
+/// a password (register, login, change-password) are also behind the strict
+/// one and the bound on concurrent password work (see [`password_route`]);
+/// `/ping` and `/health` are never limited.
 pub fn routes(cfg: &mut web::ServiceConfig, limits: &RateLimits) {
     cfg.service(web::resource("/ping").route(web::get().to(ops::ping)))
         .service(web::resource("/health").route(web::get().to(ops::health)))
@@ -61,15 +64,15 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: &RateLimits) {
                 .service(web::resource("/openapi.json").route(web::get().to(ops::openapi)))
                 .service(
                     web::scope("/auth")
-                        .wrap(Governor::new(&limits.auth))
-                        .service(web::resource("/register").route(web::post().to(auth::register)))
-                        .service(web::resource("/login").route(web::post().to(auth::login)))
+                        .service(password_route(limits, "/register", auth::register))
+                        .service(password_route(limits, "/login", auth::login))
+                        .service(password_route(
+                            limits,
+                            "/change-password",
+                            auth::change_password,
+                        ))
                         .service(web::resource("/refresh").route(web::post().to(auth::refresh)))
                         .service(web::resource("/logout").route(web::post().to(auth::logout)))
-                        .service(
-                            web::resource("/change-password")
-                                .route(web::post().to(auth::change_password)),
-                        )
                         .service(
                             web::resource("/me")
                                 .route(web::get().to(auth::me))
@@ -105,6 +108,27 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: &RateLimits) {
                 .configure(horse_routes)
                 .configure(show_routes),
         );
+}
+
+/// A `POST` route that checks or sets a password: charged against the strict
+/// budget against password guessing (one set of buckets shared by the three
+/// routes), and holding a permit of the password work bound while it runs.
+/// Middleware order, outermost first: the strict limiter (a client over its
+/// budget never waits for a permit), then the permit.
+fn password_route<F, Args>(
+    limits: &RateLimits,
+    path: &str,
+    handler: F,
+) -> impl actix_web::dev::HttpServiceFactory + use<F, Args>
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .route(web::post().to(handler))
+        .wrap(from_fn(crate::security::password_work::bounded))
+        .wrap(Governor::new(&limits.auth))
 }
 
 /// Breeds, disciplines, horses and training (issue 4).

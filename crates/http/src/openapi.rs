@@ -62,10 +62,18 @@ impl Modify for BearerAuth {
 /// Documents the error answers the shared machinery can give on any
 /// operation, next to each operation's own: 400 (malformed parameters or
 /// body) and 429 (rate limit) on `/api` routes, 401 on authenticated ones,
-/// 413 and 415 where a JSON body is read, and 503 wherever the database is
-/// involved (everything but `/ping`).
+/// 408, 413 and 415 where a JSON body is read, and 503 wherever the database
+/// is involved (everything but `/ping`; also `SERVER_BUSY` on the password
+/// routes).
 #[derive(Debug)]
 struct CommonErrors;
+
+/// The routes behind the bound on concurrent password work.
+const PASSWORD_PATHS: [&str; 3] = [
+    "/api/auth/register",
+    "/api/auth/login",
+    "/api/auth/change-password",
+];
 
 impl Modify for CommonErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -106,8 +114,16 @@ impl Modify for CommonErrors {
                     );
                 }
                 if operation.request_body.is_some() {
+                    add("408", "Body did not arrive in time (REQUEST_TIMEOUT)");
                     add("413", "Body larger than the limit (PAYLOAD_TOO_LARGE)");
                     add("415", "Body is not JSON (UNSUPPORTED_MEDIA_TYPE)");
+                }
+                if PASSWORD_PATHS.contains(&path.as_str()) {
+                    add(
+                        "503",
+                        "Too many password checks in progress (SERVER_BUSY, see Retry-After), \
+                         or database unavailable (SERVICE_UNAVAILABLE)",
+                    );
                 }
                 if path != "/ping" {
                     add(

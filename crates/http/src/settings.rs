@@ -20,6 +20,9 @@ pub struct HttpSettings {
     /// off, and when metrics have a listener of their own (METRICS_ADDR, see
     /// [`crate::metrics::app`]).
     pub monitoring_enabled: bool,
+    /// Time a request body has to arrive in full once the head has arrived
+    /// (see [`crate::security::body_deadline`]).
+    pub body_timeout: std::time::Duration,
 }
 
 impl HttpSettings {
@@ -32,9 +35,13 @@ impl HttpSettings {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             health_timeout: std::time::Duration::from_secs(2),
             monitoring_enabled: true,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
         }
     }
 }
 
 /// JSON API bodies are small; 64 KiB leaves room for every request we accept.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Default time a request body has to arrive (CLIENT_BODY_TIMEOUT_MS).
+pub const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);

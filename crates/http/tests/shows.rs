@@ -867,3 +867,210 @@ async fn show_request_schemas_use_the_wire_names() {
     }
     assert!(doc["components"]["schemas"]["EntryRequest"]["properties"]["horseId"].is_object());
 }
+
+#[actix_web::test]
+async fn the_prize_pool_is_bounded_and_a_larger_one_is_a_400_naming_the_field() {
+    let db = TestDatabase::migrated().await;
+    let app = app(&db).await;
+    let admin = register(&app, "pool_admin").await;
+    make_admin(&db, &admin).await;
+    let max = equoria_domain::competition::MAX_PRIZE_POOL_COINS;
+
+    for pool in [max + 1, i64::MAX] {
+        let (status, body) = send(
+            &app,
+            with_token(
+                post_json("/api/shows", show_body("Too Rich", "Racing", 0, pool, 5)),
+                &admin.access,
+            ),
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("VALIDATION_FAILED")),
+            "{body}"
+        );
+        assert_eq!(body["errors"][0]["field"], "prizePool", "{body}");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(&max.to_string()),
+            "{body}"
+        );
+    }
+    create_show(&app, &admin, show_body("Rich Enough", "Racing", 0, max, 5)).await;
+    // The database refuses what the API would, whoever writes the row.
+    let mut conn = db.connect().await;
+    let refused = diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE shows SET prize_pool = {} WHERE name = 'Rich Enough'",
+            max + 1
+        )),
+        &mut conn,
+    )
+    .await;
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("shows_prize_pool_max_check")),
+        "the bound is not in the database"
+    );
+}
+
+/// Holds the show row locked, as a long transaction would (for example a run in progress);
+/// dropping the connection releases the lock.
+async fn lock_show_row(db: &TestDatabase, show: i64) -> diesel_async::AsyncPgConnection {
+    use diesel_async::RunQueryDsl;
+    let mut conn = db.connect().await;
+    diesel::sql_query("BEGIN").execute(&mut conn).await.unwrap();
+    diesel::sql_query(format!("SELECT id FROM shows WHERE id = {show} FOR UPDATE"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn
+}
+
+#[actix_web::test]
+async fn entries_for_a_show_that_no_longer_takes_entries_never_wait_for_its_row_lock() {
+    let db = TestDatabase::migrated().await;
+    let app = app(&db).await;
+    let admin = register(&app, "lock_admin").await;
+    make_admin(&db, &admin).await;
+    let rider = register(&app, "lock_rider").await;
+    let horse = starter_horse(&db, rider.id).await;
+    let closed = create_show(&app, &admin, show_body("Closed Gate", "Racing", 0, 100, 5)).await;
+    exec(
+        &db,
+        &format!(
+            "UPDATE shows SET closes_at = now() - interval '2 minutes', \
+             runs_at = now() - interval '1 minute' WHERE id = {closed}"
+        ),
+    )
+    .await;
+
+    let holder = lock_show_row(&db, closed).await;
+    // Many attempts while the row is locked: each is refused at once, none queues on the lock
+    // (which would also keep the scheduler's SKIP LOCKED claim away from the show).
+    for _ in 0..5 {
+        let (status, body) = tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            enter(&app, &rider, closed, horse),
+        )
+        .await
+        .expect("an entry for a closed show waited for the show's row lock");
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (409, Some("SHOW_CLOSED")),
+            "{body}"
+        );
+    }
+    drop(holder);
+
+    // An open show still takes its entry under the lock, as before.
+    let open = create_show(&app, &admin, show_body("Open Gate", "Racing", 0, 100, 5)).await;
+    assert_eq!(enter(&app, &rider, open, horse).await.0, 201);
+    assert_eq!(enter(&app, &rider, open, horse).await.0, 409);
+}
+
+#[actix_web::test]
+async fn a_show_whose_run_keeps_failing_backs_off_and_does_not_hold_the_head_of_the_queue() {
+    use equoria_application::shows::ShowStore;
+    let db = TestDatabase::migrated().await;
+    let state = state_for(db.url(), equoria_http::HttpSettings::for_tests());
+    let app = actix_web::test::init_service(equoria_http::build(state.clone())).await;
+    let admin = register(&app, "retry_admin").await;
+    make_admin(&db, &admin).await;
+    let failing = create_show(&app, &admin, show_body("Broken", "Racing", 0, 100, 5)).await;
+    let healthy = create_show(&app, &admin, show_body("Healthy", "Racing", 0, 100, 5)).await;
+    // The failing show is the oldest due show: the head of the queue.
+    exec(&db, &format!("UPDATE shows SET closes_at = now() - interval '3 minutes', runs_at = now() - interval '2 minutes' WHERE id = {failing}")).await;
+    exec(&db, &format!("UPDATE shows SET closes_at = now() - interval '2 minutes', runs_at = now() - interval '1 minute' WHERE id = {healthy}")).await;
+    // Its run fails inside the run transaction, every time, until the trigger goes.
+    exec(
+        &db,
+        &format!(
+            "CREATE FUNCTION fail_broken_show() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN IF NEW.id = {failing} AND NEW.status = 'completed' THEN \
+             RAISE EXCEPTION 'simulated failure of show %', NEW.id; END IF; RETURN NEW; END $$"
+        ),
+    )
+    .await;
+    exec(
+        &db,
+        "CREATE TRIGGER fail_broken_show BEFORE UPDATE ON shows \
+         FOR EACH ROW EXECUTE FUNCTION fail_broken_show()",
+    )
+    .await;
+
+    let ran: Vec<i64> = state
+        .shows
+        .run_due()
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.show_id.get())
+        .collect();
+    assert_eq!(ran, [healthy]);
+    let attempts = format!("SELECT run_attempts::bigint AS value FROM shows WHERE id = {failing}");
+    assert_eq!(scalar(&db, &attempts).await, 1);
+    let wait = scalar(
+        &db,
+        &format!(
+            "SELECT extract(epoch FROM next_run_at - now())::bigint AS value FROM shows WHERE id = {failing}"
+        ),
+    )
+    .await;
+    assert!((25..=30).contains(&wait), "first retry in {wait} s");
+
+    // Backing off: the next passes do not try it again before its time.
+    assert!(state.shows.run_due().await.unwrap().is_empty());
+    assert_eq!(scalar(&db, &attempts).await, 1);
+
+    // Once its time has come, a show that never failed still goes first: with room for one
+    // show per pass, the failing show cannot starve the others.
+    let fresh = create_show(&app, &admin, show_body("Fresh", "Racing", 0, 100, 5)).await;
+    exec(&db, &format!("UPDATE shows SET closes_at = now() - interval '2 minutes', runs_at = now() - interval '1 minute' WHERE id = {fresh}")).await;
+    exec(
+        &db,
+        &format!("UPDATE shows SET next_run_at = now() - interval '1 second' WHERE id = {failing}"),
+    )
+    .await;
+    let pool = equoria_persistence::build_pool(&equoria_persistence::PoolSettings::new(
+        secrecy::SecretString::from(db.url().to_owned()),
+    ))
+    .unwrap();
+    let due = |limit| pool.due_shows(Utc::now(), limit);
+    let head: Vec<i64> = due(1).await.unwrap().iter().map(|s| s.get()).collect();
+    assert_eq!(head, [fresh]);
+    let all: Vec<i64> = due(10).await.unwrap().iter().map(|s| s.get()).collect();
+    assert_eq!(all, [fresh, failing]);
+
+    // The second failure doubles the wait.
+    assert_eq!(state.shows.run_due().await.unwrap().len(), 1);
+    assert_eq!(scalar(&db, &attempts).await, 2);
+    let wait = scalar(
+        &db,
+        &format!(
+            "SELECT extract(epoch FROM next_run_at - now())::bigint AS value FROM shows WHERE id = {failing}"
+        ),
+    )
+    .await;
+    assert!((55..=60).contains(&wait), "second retry in {wait} s");
+
+    // Repaired, it runs on its next turn.
+    exec(&db, "DROP TRIGGER fail_broken_show ON shows").await;
+    exec(
+        &db,
+        &format!("UPDATE shows SET next_run_at = now() - interval '1 second' WHERE id = {failing}"),
+    )
+    .await;
+    let ran: Vec<i64> = state
+        .shows
+        .run_due()
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.show_id.get())
+        .collect();
+    assert_eq!(ran, [failing]);
+    assert_money_invariants(&db).await;
+}

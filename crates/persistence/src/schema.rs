@@ -184,6 +184,10 @@ diesel::table! {
         house_refund -> Nullable<Int8>,
         created_by -> Nullable<Int8>,
         created_at -> Timestamptz,
+        /// Failed scheduled runs so far.
+        run_attempts -> Int4,
+        /// After a failed run: not due again before this instant.
+        next_run_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -361,6 +361,90 @@ fn show_reference(id: ShowId) -> String {
     format!("show:{id}")
 }
 
+/// Whether [`entry_context`] locks what it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lock {
+    /// Plain reads: nothing waits, nothing is held.
+    None,
+    /// The show row `FOR UPDATE`, the horse `FOR SHARE` (inside the entry transaction).
+    Rows,
+}
+
+/// The facts the entry rules need, and the horse's name for the answer.
+struct LoadedEntry {
+    facts: EntryContext,
+    horse_name: String,
+}
+
+/// Reads the show, the horse, the caller's balance and any entry of the horse in the show.
+async fn entry_context(
+    conn: &mut AsyncPgConnection,
+    show: ShowId,
+    horse: HorseId,
+    user: UserId,
+    lock: Lock,
+) -> Result<LoadedEntry, EnterTxError> {
+    let show_query = shows::table.find(show.get()).select(ShowRow::as_select());
+    let show_row: Option<ShowRow> = match lock {
+        Lock::None => show_query.first(conn).await.optional()?,
+        Lock::Rows => show_query.for_update().first(conn).await.optional()?,
+    };
+    let show_view = show_row.ok_or(EntryRefusal::ShowNotFound)?.into_view()?;
+
+    type HorseFacts = (i64, i64, DateTime<Utc>, String, i64, i32, String);
+    let horse_query = horses::table.find(horse.get()).select((
+        horses::id,
+        horses::owner_id,
+        horses::date_of_birth,
+        horses::health,
+        horses::xp,
+        horses::breed_id,
+        horses::name,
+    ));
+    let horse_row: Option<HorseFacts> = match lock {
+        Lock::None => horse_query.first(conn).await.optional()?,
+        Lock::Rows => horse_query.for_share().first(conn).await.optional()?,
+    };
+    let (horse_id, owner_id, date_of_birth, health, xp, breed_id, horse_name) =
+        horse_row.ok_or(EntryRefusal::HorseNotFound)?;
+    let breed_is_gaited: bool = breeds::table
+        .find(breed_id)
+        .select(breeds::gaited)
+        .first(conn)
+        .await?;
+    let health = Health::parse(&health).map_err(corrupt)?;
+
+    let balance: i64 = users::table
+        .find(user.get())
+        .select(users::money)
+        .first(conn)
+        .await?;
+    let already_entered: bool = diesel::select(diesel::dsl::exists(
+        show_entries::table
+            .filter(show_entries::show_id.eq(show.get()))
+            .filter(show_entries::horse_id.eq(horse.get())),
+    ))
+    .get_result(conn)
+    .await?;
+
+    Ok(LoadedEntry {
+        facts: EntryContext {
+            horse: EntrantHorse {
+                id: HorseId::new(horse_id),
+                owner_id: UserId::new(owner_id),
+                date_of_birth,
+                health,
+                xp: u32::try_from(xp.max(0)).unwrap_or(u32::MAX),
+                breed_is_gaited,
+            },
+            show: show_view,
+            already_entered,
+            balance: money(balance)?,
+        },
+        horse_name,
+    })
+}
+
 #[async_trait]
 impl ShowStore for DbPool {
     async fn create_show(
@@ -516,73 +600,27 @@ impl ShowStore for DbPool {
         check: EntryCheck<'_>,
     ) -> Result<EntryView, EntryRefusal> {
         let mut conn = self.get().await?;
+        // 0. The rules on a plain read, taking no lock: a refused entry (above all one for a
+        //    show that no longer takes entries) never queues on the show row, where it would
+        //    keep the scheduler's SKIP LOCKED claim away from a due show.
+        match entry_context(&mut conn, show, horse, user, Lock::None).await {
+            Ok(loaded) => check(&loaded.facts)?,
+            Err(EnterTxError::Refused(refusal)) => return Err(refusal),
+            Err(EnterTxError::Db(e)) => return Err(from_diesel(e).into()),
+        }
         let result = conn
             .transaction::<_, EnterTxError, _>(async move |conn| {
-                // 1. The show row, locked: entries of this show queue up here.
-                let show_row: Option<ShowRow> = shows::table
-                    .find(show.get())
-                    .select(ShowRow::as_select())
-                    .for_update()
-                    .first(conn)
-                    .await
-                    .optional()?;
-                let show_view = show_row.ok_or(EntryRefusal::ShowNotFound)?.into_view()?;
-
-                // 2. The horse, share-locked so it cannot change or go away before the commit.
-                type HorseFacts = (i64, i64, DateTime<Utc>, String, i64, i32, String);
-                let horse_row: Option<HorseFacts> = horses::table
-                    .find(horse.get())
-                    .select((
-                        horses::id,
-                        horses::owner_id,
-                        horses::date_of_birth,
-                        horses::health,
-                        horses::xp,
-                        horses::breed_id,
-                        horses::name,
-                    ))
-                    .for_share()
-                    .first(conn)
-                    .await
-                    .optional()?;
-                let (horse_id, owner_id, date_of_birth, health, xp, breed_id, horse_name) =
-                    horse_row.ok_or(EntryRefusal::HorseNotFound)?;
-                let breed_is_gaited: bool = breeds::table
-                    .find(breed_id)
-                    .select(breeds::gaited)
-                    .first(conn)
-                    .await?;
-                let health = Health::parse(&health).map_err(corrupt)?;
-
-                // 3. The caller's balance and any existing entry of the horse.
-                let balance: i64 = users::table
-                    .find(user.get())
-                    .select(users::money)
-                    .first(conn)
-                    .await?;
-                let already_entered: bool = diesel::select(diesel::dsl::exists(
-                    show_entries::table
-                        .filter(show_entries::show_id.eq(show.get()))
-                        .filter(show_entries::horse_id.eq(horse.get())),
-                ))
-                .get_result(conn)
-                .await?;
+                // 1-3. The same facts, locked: the show row (entries of this show queue up
+                //    here), the horse (share-locked so it cannot change or go away before the
+                //    commit), the caller's balance and any existing entry of the horse.
+                let LoadedEntry {
+                    facts: context,
+                    horse_name,
+                } = entry_context(conn, show, horse, user, Lock::Rows).await?;
+                let horse_id = context.horse.id.get();
 
                 // 4. The rules, on exactly this state.
-                let fee = show_view.entry_fee.money();
-                let context = EntryContext {
-                    horse: EntrantHorse {
-                        id: HorseId::new(horse_id),
-                        owner_id: UserId::new(owner_id),
-                        date_of_birth,
-                        health,
-                        xp: u32::try_from(xp.max(0)).unwrap_or(u32::MAX),
-                        breed_is_gaited,
-                    },
-                    show: show_view,
-                    already_entered,
-                    balance: money(balance)?,
-                };
+                let fee = context.show.entry_fee.money();
                 check(&context)?;
 
                 // 5. Take a place: conditional, so capacity holds even without the lock.
@@ -667,13 +705,50 @@ impl ShowStore for DbPool {
         let ids: Vec<i64> = shows::table
             .filter(shows::status.eq(ShowStatus::Open.as_str()))
             .filter(shows::runs_at.le(now))
-            .order((shows::runs_at.asc(), shows::id.asc()))
+            .filter(shows::next_run_at.is_null().or(shows::next_run_at.le(now)))
+            .order((
+                shows::run_attempts.asc(),
+                shows::runs_at.asc(),
+                shows::id.asc(),
+            ))
             .limit(i64::from(limit))
             .select(shows::id)
             .load(&mut conn)
             .await
             .map_err(from_diesel)?;
         Ok(ids.into_iter().map(ShowId::new).collect())
+    }
+
+    async fn postpone_run(
+        &self,
+        show: ShowId,
+        now: DateTime<Utc>,
+        first_delay: std::time::Duration,
+        max_delay: std::time::Duration,
+    ) -> Result<u32, StoreError> {
+        let mut conn = self.get().await?;
+        #[derive(QueryableByName)]
+        struct Attempts {
+            #[diesel(sql_type = Int4)]
+            run_attempts: i32,
+        }
+        // The delay doubles with every failure so far (the exponent is capped well before
+        // the power could overflow, the delay by `max_delay`).
+        let attempts: Option<Attempts> = diesel::sql_query(
+            "UPDATE shows SET run_attempts = run_attempts + 1, \
+             next_run_at = $2 + make_interval(secs => \
+                 least($3::float8 * power(2, least(run_attempts, 30)), $4::float8)) \
+             WHERE id = $1 AND status = 'open' RETURNING run_attempts",
+        )
+        .bind::<Int8, _>(show.get())
+        .bind::<Timestamptz, _>(now)
+        .bind::<diesel::sql_types::Double, _>(first_delay.as_secs_f64())
+        .bind::<diesel::sql_types::Double, _>(max_delay.as_secs_f64())
+        .get_result(&mut conn)
+        .await
+        .optional()
+        .map_err(from_diesel)?;
+        Ok(attempts.map_or(0, |a| non_negative(a.run_attempts)))
     }
 
     async fn run_show(

@@ -1,6 +1,6 @@
 //! Command line: `equoria [serve]`, `migrate`, `healthcheck`, `config check`.
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use equoria_persistence::migrations;
 use secrecy::ExposeSecret;
@@ -23,7 +23,7 @@ pub enum Command {
         #[command(subcommand)]
         action: MigrateAction,
     },
-    /// Create the demo accounts (admin, alice, bob) if missing; not in production.
+    /// Create the demo accounts (admin, alice, bob) if missing; not in staging or production.
     Seed,
     /// Exit 0 if `/health` answers 200, 1 otherwise (for container
     /// HEALTHCHECKs: no curl needed). Probes HOST:PORT by default.
@@ -54,8 +54,12 @@ pub enum MigrateAction {
     Run,
     /// Revert the newest migration (or all of them with --all).
     Revert {
+        /// Revert every migration: drops every table and all the data.
         #[arg(long)]
         all: bool,
+        /// Required with --all in staging and production.
+        #[arg(long)]
+        yes_drop_everything: bool,
     },
     /// List migrations and whether each is applied.
     Status,
@@ -66,6 +70,18 @@ pub enum MigrateAction {
 /// Runs a migration command with MIGRATION_DATABASE_URL (else DATABASE_URL).
 #[allow(clippy::print_stdout)]
 pub fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
+    if let MigrateAction::Revert {
+        all: true,
+        yes_drop_everything: false,
+    } = action
+        && config.environment.is_strict()
+    {
+        bail!(
+            "refusing `migrate revert --all` in {}: it drops every table and all the data; \
+             take a backup, then run it again with --yes-drop-everything if that is really meant",
+            config.environment.as_str()
+        );
+    }
     let url = config.migration_url().expose_secret();
     match action {
         MigrateAction::Run => {
@@ -78,7 +94,7 @@ pub fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
                 println!("applied {name}");
             }
         }
-        MigrateAction::Revert { all: false } => {
+        MigrateAction::Revert { all: false, .. } => {
             match migrations::revert_last(url, config.migration_lock_timeout)
                 .context("migrate revert")?
             {
@@ -86,7 +102,7 @@ pub fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
                 None => println!("nothing to revert"),
             }
         }
-        MigrateAction::Revert { all: true } => {
+        MigrateAction::Revert { all: true, .. } => {
             let reverted = migrations::revert_all(url, config.migration_lock_timeout)
                 .context("migrate revert --all")?;
             if reverted.is_empty() {

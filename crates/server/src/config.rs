@@ -103,6 +103,20 @@ pub struct Config {
     /// MIGRATION_LOCK_TIMEOUT_MS: `lock_timeout` of every migration; a
     /// migration waiting longer for a table lock fails and is rolled back.
     pub migration_lock_timeout: Duration,
+    /// Password requests (register, login, change-password) served at once;
+    /// the others wait up to `bcrypt_queue_timeout`, then get 503.
+    pub bcrypt_max_concurrent: usize,
+    pub bcrypt_queue_timeout: Duration,
+    /// A connection whose request head has not fully arrived this long after
+    /// it opened is closed (408).
+    pub client_request_timeout: Duration,
+    /// A request body that has not fully arrived this long after the request
+    /// head is refused with 408 and the connection closed.
+    pub client_body_timeout: Duration,
+    /// Time the client gets to acknowledge a connection shutdown.
+    pub client_disconnect_timeout: Duration,
+    /// An idle keep-alive connection is closed after this long.
+    pub keep_alive: Duration,
 }
 
 /// Every problem found in the environment, reported together.
@@ -246,6 +260,15 @@ impl Config {
             ));
         }
         let migration_lock_timeout_ms = p.positive::<u64>("MIGRATION_LOCK_TIMEOUT_MS", 5_000);
+        let bcrypt_max_concurrent = p.positive::<usize>("BCRYPT_MAX_CONCURRENT", available_cores());
+        let bcrypt_queue_timeout_ms = p.positive::<u64>("BCRYPT_QUEUE_TIMEOUT_MS", 2_000);
+        let client_request_timeout_ms = p.positive::<u64>("CLIENT_REQUEST_TIMEOUT_MS", 5_000);
+        let client_body_timeout_ms = p.positive::<u64>("CLIENT_BODY_TIMEOUT_MS", 10_000);
+        let client_disconnect_timeout_ms = p.positive::<u64>("CLIENT_DISCONNECT_TIMEOUT_MS", 2_000);
+        let keep_alive_secs = p.positive::<u64>("KEEP_ALIVE_SECS", 75);
+        if strict {
+            p.refuse_trust_in_everyone(&trusted_proxies);
+        }
 
         let Parser {
             errors, warnings, ..
@@ -277,6 +300,12 @@ impl Config {
                 metrics_addr,
                 shutdown_drain: Duration::from_secs(shutdown_drain_secs),
                 migration_lock_timeout: Duration::from_millis(migration_lock_timeout_ms),
+                bcrypt_max_concurrent,
+                bcrypt_queue_timeout: Duration::from_millis(bcrypt_queue_timeout_ms),
+                client_request_timeout: Duration::from_millis(client_request_timeout_ms),
+                client_body_timeout: Duration::from_millis(client_body_timeout_ms),
+                client_disconnect_timeout: Duration::from_millis(client_disconnect_timeout_ms),
+                keep_alive: Duration::from_secs(keep_alive_secs),
             },
             warnings,
         })
@@ -346,6 +375,24 @@ impl Config {
                 "MIGRATION_LOCK_TIMEOUT_MS={}",
                 self.migration_lock_timeout.as_millis()
             ),
+            format!("BCRYPT_MAX_CONCURRENT={}", self.bcrypt_max_concurrent),
+            format!(
+                "BCRYPT_QUEUE_TIMEOUT_MS={}",
+                self.bcrypt_queue_timeout.as_millis()
+            ),
+            format!(
+                "CLIENT_REQUEST_TIMEOUT_MS={}",
+                self.client_request_timeout.as_millis()
+            ),
+            format!(
+                "CLIENT_BODY_TIMEOUT_MS={}",
+                self.client_body_timeout.as_millis()
+            ),
+            format!(
+                "CLIENT_DISCONNECT_TIMEOUT_MS={}",
+                self.client_disconnect_timeout.as_millis()
+            ),
+            format!("KEEP_ALIVE_SECS={}", self.keep_alive.as_secs()),
         ]
     }
 
@@ -355,6 +402,11 @@ impl Config {
             .as_ref()
             .unwrap_or(&self.database_url)
     }
+}
+
+/// The number of cores this process may use (1 when unknown).
+fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 /// Replaces the password of a database URL by `***`.
@@ -576,6 +628,17 @@ impl<L: Fn(&str) -> Option<String>> Parser<'_, L> {
             ));
         }
         Some(addr)
+    }
+
+    /// A range of prefix length 0 (`0.0.0.0/0`, `::/0`) trusts every peer:
+    /// any client could then write its own X-Forwarded-For and pick a fresh
+    /// rate-limit bucket per request.
+    fn refuse_trust_in_everyone(&mut self, proxies: &[IpNet]) {
+        for net in proxies.iter().filter(|net| net.prefix_len() == 0) {
+            self.errors.push(format!(
+                "TRUSTED_PROXIES: `{net}` trusts every address, so any client could choose its own rate-limit key; list only your proxies' addresses or ranges"
+            ));
+        }
     }
 
     fn proxies(&mut self) -> Vec<IpNet> {
@@ -827,6 +890,66 @@ mod tests {
         let errors = load(&[
             ("SHUTDOWN_DRAIN_SECS", "3600"),
             ("MIGRATION_LOCK_TIMEOUT_MS", "0"),
+        ])
+        .unwrap_err()
+        .0;
+        assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+
+    #[test]
+    fn trusting_every_address_is_refused_in_staging_and_production() {
+        for environment in ["staging", "production"] {
+            let mut vars = production();
+            vars[0] = ("NODE_ENV", environment);
+            vars.push((
+                "TRUSTED_PROXIES",
+                "10.0.0.0/8, 0.0.0.0/0, ::/0, 2001:db8::/0",
+            ));
+            vars.push(("PORT", "eighty"));
+            let errors = load(&vars).unwrap_err().0;
+            let trust_all: Vec<&String> = errors
+                .iter()
+                .filter(|e| e.starts_with("TRUSTED_PROXIES") && e.contains("trusts every address"))
+                .collect();
+            // Listed with the other problems, one per offending range.
+            assert_eq!(trust_all.len(), 3, "{environment}: {errors:?}");
+            assert!(errors.iter().any(|e| e.starts_with("PORT")), "{errors:?}");
+        }
+        let mut vars = production();
+        vars.push(("TRUSTED_PROXIES", "10.0.0.0/8,::1"));
+        assert!(load(&vars).is_ok());
+        // Development keeps its freedom (a laptop behind a local proxy).
+        assert!(load(&[("TRUSTED_PROXIES", "0.0.0.0/0")]).is_ok());
+    }
+
+    #[test]
+    fn password_work_and_connection_timeouts_have_defaults_and_can_be_set() {
+        let c = load(&production()).unwrap().config;
+        assert_eq!(c.bcrypt_max_concurrent, available_cores());
+        assert_eq!(c.bcrypt_queue_timeout, Duration::from_millis(2_000));
+        assert_eq!(c.client_request_timeout, Duration::from_millis(5_000));
+        assert_eq!(c.client_body_timeout, Duration::from_millis(10_000));
+        assert_eq!(c.client_disconnect_timeout, Duration::from_millis(2_000));
+        assert_eq!(c.keep_alive, Duration::from_secs(75));
+        let c = load(&[
+            ("BCRYPT_MAX_CONCURRENT", "3"),
+            ("BCRYPT_QUEUE_TIMEOUT_MS", "250"),
+            ("CLIENT_REQUEST_TIMEOUT_MS", "1500"),
+            ("CLIENT_BODY_TIMEOUT_MS", "2500"),
+            ("CLIENT_DISCONNECT_TIMEOUT_MS", "500"),
+            ("KEEP_ALIVE_SECS", "10"),
+        ])
+        .unwrap()
+        .config;
+        assert_eq!(c.bcrypt_max_concurrent, 3);
+        assert_eq!(c.bcrypt_queue_timeout, Duration::from_millis(250));
+        assert_eq!(c.client_request_timeout, Duration::from_millis(1_500));
+        assert_eq!(c.client_body_timeout, Duration::from_millis(2_500));
+        assert_eq!(c.client_disconnect_timeout, Duration::from_millis(500));
+        assert_eq!(c.keep_alive, Duration::from_secs(10));
+        let errors = load(&[
+            ("BCRYPT_MAX_CONCURRENT", "0"),
+            ("CLIENT_REQUEST_TIMEOUT_MS", "0"),
         ])
         .unwrap_err()
         .0;

@@ -1,12 +1,14 @@
 //! `equoria seed`: demo accounts for a development database. Idempotent:
-//! accounts that exist are left alone. Refused in production.
+//! accounts that exist are left alone. Refused in staging and production:
+//! the demo password is public, and a staging database is reachable from the
+//! internet like a production one.
 
 use anyhow::{Context, bail};
 use equoria_application::accounts::{AccountError, Registration};
 use equoria_domain::account::{Email, Password, Role, Username};
 use equoria_persistence::build_pool;
 
-use crate::config::{Config, Environment};
+use crate::config::Config;
 use crate::serve::{app_state, pool_settings};
 
 /// Password of every demo account (development data only).
@@ -21,8 +23,12 @@ const DEMO_ACCOUNTS: [(&str, Role); 3] = [
 
 #[allow(clippy::print_stdout)]
 pub fn run(config: &Config) -> anyhow::Result<()> {
-    if config.environment == Environment::Production {
-        bail!("refusing to seed demo accounts into a production database");
+    if config.environment.is_strict() {
+        bail!(
+            "refusing to seed demo accounts (with a publicly known password) into a {} database; \
+             seed only development and test databases",
+            config.environment.as_str()
+        );
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

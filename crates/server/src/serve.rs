@@ -8,6 +8,7 @@ use anyhow::Context;
 use equoria_application::shows::scheduler::{DEFAULT_SCHEDULER_INTERVAL, run_scheduler};
 use equoria_http::security::jwt::Jwt;
 use equoria_http::security::password::Bcrypt;
+use equoria_http::security::password_work::PasswordWork;
 use equoria_http::security::rate_limit::{ClientIp, RateLimits, limiter};
 use equoria_http::{AppState, HttpSettings};
 use equoria_persistence::DbPool;
@@ -56,6 +57,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let lifecycle = state.clone();
     let server = HttpServer::new(move || equoria_http::build(state.clone()))
         .shutdown_timeout(config.shutdown_timeout.as_secs())
+        // Slow clients: the request head must arrive within this bound (the
+        // body's own bound is the body deadline middleware), an idle
+        // keep-alive connection is closed, and a closing client gets this
+        // long to acknowledge.
+        .client_request_timeout(config.client_request_timeout)
+        .client_disconnect_timeout(config.client_disconnect_timeout)
+        .keep_alive(config.keep_alive)
         .disable_signals()
         .bind((config.host.as_str(), config.port))
         .with_context(|| format!("binding {}:{}", config.host, config.port))?;
@@ -196,6 +204,7 @@ fn http_settings(config: &Config) -> HttpSettings {
         health_timeout: std::time::Duration::from_secs(2),
         // With METRICS_ADDR, /metrics lives on its own listener only.
         monitoring_enabled: config.monitoring_enabled && config.metrics_addr.is_none(),
+        body_timeout: config.client_body_timeout,
     }
 }
 
@@ -223,6 +232,7 @@ pub fn app_state(config: &Config, pool: &DbPool) -> anyhow::Result<AppState> {
             client_ip,
         )
         .map_err(anyhow::Error::msg)?,
+        password_work: PasswordWork::new(config.bcrypt_max_concurrent, config.bcrypt_queue_timeout),
     };
     Ok(AppState::wire(
         http_settings(config),

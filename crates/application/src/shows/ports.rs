@@ -258,9 +258,13 @@ pub trait ShowStore: Send + Sync {
         page: Page,
     ) -> Result<Option<Paged<EntryView>>, StoreError>;
 
-    /// In one transaction: locks the show, reads the horse (locked) and the caller's balance,
-    /// calls `check`, and only if it passes takes a place (conditional increment of the entry
-    /// count), debits the fee (ledger and house ledger) and writes the entry.
+    /// First calls `check` on a plain read of the same facts, taking no lock: a refused entry
+    /// (a show that no longer takes entries above all) returns its refusal without ever
+    /// locking the show row, so a flood of such attempts cannot keep the scheduler's
+    /// `SKIP LOCKED` claim from a show that is due. Then, in one transaction: locks the show,
+    /// reads the horse (locked) and the caller's balance, calls `check` again, and only if it
+    /// passes takes a place (conditional increment of the entry count), debits the fee
+    /// (ledger and house ledger) and writes the entry.
     async fn enter(
         &self,
         show: ShowId,
@@ -270,8 +274,20 @@ pub trait ShowStore: Send + Sync {
         check: EntryCheck<'_>,
     ) -> Result<EntryView, EntryRefusal>;
 
-    /// Open shows whose `runs_at` is at or before `now`, oldest first.
+    /// Open shows whose `runs_at` is at or before `now` and that are not waiting out a retry
+    /// delay: shows that never failed first, then by failed attempts; oldest first within.
     async fn due_shows(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<ShowId>, StoreError>;
+
+    /// Records a failed scheduled run of an open show: one more failed attempt, and the show
+    /// is not due again before `now + min(first_delay * 2^(attempts so far), max_delay)`.
+    /// Returns the number of failed attempts (0 when the show is no longer open).
+    async fn postpone_run(
+        &self,
+        show: ShowId,
+        now: DateTime<Utc>,
+        first_delay: std::time::Duration,
+        max_delay: std::time::Duration,
+    ) -> Result<u32, StoreError>;
 
     /// In one transaction: claims the open show, loads and locks its entrants, calls `score`,
     /// writes the results, pays the prizes (owner balance and horse earnings), awards owner and

@@ -19,6 +19,12 @@ use crate::paging::{Page, Paged};
 pub const DASHBOARD_RECENT: u32 = 5;
 /// Most due shows the scheduler runs per tick (the rest wait for the next tick).
 pub const SCHEDULER_BATCH: u32 = 20;
+/// A show whose scheduled run failed is tried again after this long, then after twice as
+/// long after every further failure, up to [`RUN_RETRY_MAX_DELAY`]; meanwhile it is not due,
+/// so it cannot fill the scheduler's batch.
+pub const RUN_RETRY_FIRST_DELAY: std::time::Duration = std::time::Duration::from_secs(30);
+/// The longest wait between two attempts to run a failing show.
+pub const RUN_RETRY_MAX_DELAY: std::time::Duration = std::time::Duration::from_secs(3_600);
 
 /// Why a read of one show failed.
 #[derive(Debug, thiserror::Error)]
@@ -175,7 +181,8 @@ impl Shows {
 
     /// Runs every open show whose `runs_at` has passed (at most [`SCHEDULER_BATCH`] per call).
     /// A show another replica is running, or that has just run, is skipped quietly; a show
-    /// that fails is logged and retried on the next call.
+    /// that fails is logged and retried with backoff ([`RUN_RETRY_FIRST_DELAY`]), behind the
+    /// shows that never failed.
     pub async fn run_due(&self) -> Result<Vec<RunSummary>, StoreError> {
         let due = self
             .store
@@ -187,7 +194,21 @@ impl Shows {
                 Ok(summary) => ran.push(summary),
                 Err(RunError::AlreadyRun | RunError::Busy | RunError::NotFound) => {}
                 Err(RunError::Store(err)) => {
-                    tracing::error!(show.id = %id, error = %err, "scheduled show run failed");
+                    let now = self.clock.now();
+                    match self
+                        .store
+                        .postpone_run(id, now, RUN_RETRY_FIRST_DELAY, RUN_RETRY_MAX_DELAY)
+                        .await
+                    {
+                        Ok(attempts) => tracing::error!(
+                            show.id = %id, error = %err, failed_attempts = attempts,
+                            "scheduled show run failed; retrying later"
+                        ),
+                        Err(postpone) => tracing::error!(
+                            show.id = %id, error = %err, postpone_error = %postpone,
+                            "scheduled show run failed and could not be postponed"
+                        ),
+                    }
                 }
             }
         }

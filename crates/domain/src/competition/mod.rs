@@ -21,7 +21,7 @@ pub use scoring::{
     score_entry,
 };
 pub use show::{
-    EntryFee, EntryFeeError, LevelRange, LevelRangeError, MaxEntries, MaxEntriesError, NewShow,
-    ScheduleError, ShowDraft, ShowDraftError, ShowDraftErrors, ShowField, ShowName, ShowNameError,
-    ShowSchedule,
+    EntryFee, EntryFeeError, LevelRange, LevelRangeError, MAX_PRIZE_POOL_COINS, MaxEntries,
+    MaxEntriesError, NewShow, PrizePoolError, ScheduleError, ShowDraft, ShowDraftError,
+    ShowDraftErrors, ShowField, ShowName, ShowNameError, ShowSchedule,
 };

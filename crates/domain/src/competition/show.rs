@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use crate::discipline::{Discipline, UnknownDiscipline};
-use crate::money::{Money, NegativeMoney};
+use crate::money::Money;
 use crate::progression::{Level, LevelError};
 
 /// A show's name.
@@ -105,6 +105,36 @@ impl EntryFee {
     /// The fee as money.
     pub const fn money(self) -> Money {
         self.0
+    }
+}
+
+/// Largest prize pool a show may offer, in whole coins.
+///
+/// Balances and horse earnings are `bigint` (`i64`): a run pays at most its
+/// pool in total, whatever the number of entries (the podium shares are
+/// percentages of the pool), so with this bound a balance could only
+/// overflow after some 900 billion full payouts, and the pool times the
+/// largest field (200 entries) is still far inside `i64`.
+pub const MAX_PRIZE_POOL_COINS: i64 = 10_000_000;
+
+/// A prize pool outside `0..=MAX_PRIZE_POOL_COINS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "prize pool {coins} is out of range: expected a whole number of coins from 0 to {MAX_PRIZE_POOL_COINS}"
+)]
+pub struct PrizePoolError {
+    /// The pool that was given.
+    pub coins: i64,
+}
+
+/// Checks a prize pool against `0..=MAX_PRIZE_POOL_COINS`.
+pub const fn prize_pool(coins: i64) -> Result<Money, PrizePoolError> {
+    if coins > MAX_PRIZE_POOL_COINS {
+        return Err(PrizePoolError { coins });
+    }
+    match Money::new(coins) {
+        Ok(money) => Ok(money),
+        Err(_) => Err(PrizePoolError { coins }),
     }
 }
 
@@ -309,8 +339,8 @@ pub enum ShowDraftError {
     Discipline(#[from] UnknownDiscipline),
     #[error(transparent)]
     EntryFee(#[from] EntryFeeError),
-    #[error("prize pool: {0}")]
-    PrizePool(NegativeMoney),
+    #[error(transparent)]
+    PrizePool(#[from] PrizePoolError),
     #[error("minimum level: {0}")]
     MinLevel(LevelError),
     #[error("maximum level: {0}")]
@@ -378,7 +408,7 @@ impl NewShow {
     /// Checks every field and reports all problems at once.
     ///
     /// Rules: name as [`ShowName`]; a known discipline ([`Discipline::parse`]); entry fee
-    /// `0..=100_000`; prize pool `>= 0`; levels `>= 1` with `min <= max` (only compared when
+    /// `0..=100_000`; prize pool `0..=`[`MAX_PRIZE_POOL_COINS`]; levels `>= 1` with `min <= max` (only compared when
     /// both levels are valid); max entries `2..=200`; `closes_at <= runs_at`.
     pub fn parse(draft: &ShowDraft) -> Result<NewShow, ShowDraftErrors> {
         let mut errors = Vec::new();
@@ -396,7 +426,7 @@ impl NewShow {
         );
         let prize_pool = keep(
             &mut errors,
-            Money::new(draft.prize_pool).map_err(ShowDraftError::PrizePool),
+            prize_pool(draft.prize_pool).map_err(Into::into),
         );
         let min_level = keep(
             &mut errors,
@@ -512,6 +542,31 @@ mod tests {
                 "closes_at"
             ]
         );
+    }
+
+    #[test]
+    fn the_prize_pool_is_bounded_so_no_payout_can_overflow_a_balance() {
+        let mut edge = draft();
+        edge.prize_pool = MAX_PRIZE_POOL_COINS;
+        assert_eq!(
+            NewShow::parse(&edge).unwrap().prize_pool.coins(),
+            MAX_PRIZE_POOL_COINS
+        );
+        for coins in [MAX_PRIZE_POOL_COINS + 1, i64::MAX, -1] {
+            let mut bad = draft();
+            bad.prize_pool = coins;
+            let errors = NewShow::parse(&bad).unwrap_err().errors;
+            assert_eq!(
+                errors,
+                [ShowDraftError::PrizePool(PrizePoolError { coins })],
+                "{coins}"
+            );
+            assert_eq!(errors[0].field(), ShowField::PrizePool);
+        }
+        // The whole pool of the largest field, paid to one balance already near the top of
+        // what any player could hold, still fits.
+        let pool = MAX_PRIZE_POOL_COINS.checked_mul(200).unwrap();
+        assert!(pool.checked_add(i64::MAX / 2).is_some());
     }
 
     #[test]

@@ -234,7 +234,7 @@ pub struct CreateShowRequest {
     discipline: String,
     /// 0-100,000 coins.
     entry_fee: i64,
-    /// At least 0 coins.
+    /// 0-10,000,000 coins.
     prize_pool: i64,
     /// At least 1.
     min_level: i64,
@@ -331,7 +331,12 @@ fn field_message(field: ShowField) -> String {
         ShowField::Name => "must be 1 to 100 printable characters after trimming",
         ShowField::Discipline => "must be one of the 23 disciplines (see GET /api/disciplines)",
         ShowField::EntryFee => "must be a whole number of coins from 0 to 100000",
-        ShowField::PrizePool => "must be a whole number of coins, at least 0",
+        ShowField::PrizePool => {
+            return format!(
+                "must be a whole number of coins from 0 to {}",
+                equoria_domain::competition::MAX_PRIZE_POOL_COINS
+            );
+        }
         ShowField::MinLevel => "must be a whole number, at least 1",
         ShowField::MaxLevel => "must be a whole number, at least 1 and at least minLevel",
         ShowField::MaxEntries => "must be a whole number from 2 to 200",

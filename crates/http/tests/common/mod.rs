@@ -13,6 +13,7 @@ use actix_web::test::{self, TestRequest};
 use equoria_application::accounts::PasswordHasher;
 use equoria_http::security::jwt::Jwt;
 use equoria_http::security::password::Bcrypt;
+use equoria_http::security::password_work::PasswordWork;
 use equoria_http::security::rate_limit::{ClientIp, RateLimits, limiter};
 use equoria_http::{AppState, HttpSettings};
 use equoria_persistence::{PoolSettings, build_pool};
@@ -35,6 +36,7 @@ pub struct Options {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// bcrypt cost (the minimum, 4, keeps tests fast).
     pub bcrypt_cost: u32,
+    pub password_work: PasswordWork,
     /// A hasher of the test's own instead of bcrypt at `bcrypt_cost`.
     pub hasher: Option<Arc<dyn PasswordHasher>>,
 }
@@ -47,6 +49,7 @@ impl Default for Options {
             auth_limit: 10_000,
             trusted_proxies: vec![],
             bcrypt_cost: 4,
+            password_work: PasswordWork::new(64, Duration::from_secs(30)),
             hasher: None,
         }
     }
@@ -61,6 +64,7 @@ pub fn state_with(url: &str, options: Options) -> AppState {
     let limits = RateLimits {
         general: limiter(window, options.general_limit, ip.clone()).unwrap(),
         auth: limiter(window, options.auth_limit, ip).unwrap(),
+        password_work: options.password_work,
     };
     AppState::wire(
         options.settings,
