@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 
-use crate::{Ctx, lint, say, staging, test};
+use crate::{Ctx, image, lint, say, staging, test};
 
 /// The steps, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -15,16 +15,18 @@ pub enum Step {
     Lint,
     Test,
     Staging,
+    Image,
 }
 
 impl Step {
-    const ALL: [Step; 3] = [Step::Lint, Step::Test, Step::Staging];
+    const ALL: [Step; 4] = [Step::Lint, Step::Test, Step::Staging, Step::Image];
 
     fn name(self) -> &'static str {
         match self {
             Step::Lint => "lint",
             Step::Test => "test",
             Step::Staging => "staging smoke",
+            Step::Image => "images",
         }
     }
 
@@ -35,6 +37,10 @@ impl Step {
             Step::Staging => {
                 "release build on port 3001, NODE_ENV=staging, HTTP probes, SIGTERM exit"
             }
+            Step::Image => {
+                "server and backup images built and run: size, uid, read-only, HEALTHCHECK, \
+                 /health, SIGTERM, backup and restore, SBOM"
+            }
         }
     }
 
@@ -43,6 +49,7 @@ impl Step {
             Step::Lint => lint::run(ctx),
             Step::Test => test::run(ctx, &[]),
             Step::Staging => staging::run(ctx),
+            Step::Image => image::run(ctx),
         }
     }
 }
@@ -54,12 +61,12 @@ enum Outcome {
     Skipped,
 }
 
-/// Runs every step (or those in `only`), then prints the summary.
-pub fn run(ctx: &Ctx, only: &[Step]) -> anyhow::Result<()> {
+/// Runs every step (or those in `only`) except those in `skip`, then prints the summary.
+pub fn run(ctx: &Ctx, only: &[Step], skip: &[Step]) -> anyhow::Result<()> {
     let started = Instant::now();
     let steps: Vec<Step> = Step::ALL
         .into_iter()
-        .filter(|step| only.is_empty() || only.contains(step))
+        .filter(|step| (only.is_empty() || only.contains(step)) && !skip.contains(step))
         .collect();
     let mut results: Vec<(&str, Outcome, Duration)> = Vec::new();
     for (index, step) in steps.iter().enumerate() {
