@@ -303,12 +303,8 @@ struct WorkingContainer<'a> {
 
 impl WorkingContainer<'_> {
     fn buildah(&self, args: &[&str]) -> anyhow::Result<()> {
-        self.ctx.run(
-            self.engine
-                .buildah(&self.ctx.sh)
-                .args(args)
-                .arg(&self.name),
-        )
+        self.ctx
+            .run(self.engine.buildah(&self.ctx.sh).args(args).arg(&self.name))
     }
 
     /// Mounts its file system and returns where.
@@ -372,16 +368,15 @@ fn debian_base(ctx: &Ctx, engine: &Engine, work: &Path) -> anyhow::Result<String
     )?;
     // debootstrap writes the release's line; the official image also has updates and security.
     let sources = rootfs.join("etc/apt/sources.list");
-    let written = fs::read_to_string(&sources)
-        .with_context(|| format!("reading {}", ctx.show(&sources)))?;
+    let written =
+        fs::read_to_string(&sources).with_context(|| format!("reading {}", ctx.show(&sources)))?;
     let mirror = written
         .split_whitespace()
         .nth(1)
         .ok_or_else(|| anyhow!("no mirror in debootstrap's sources.list: {written:?}"))?
         .to_owned();
-    let mut lines = format!(
-        "deb {mirror} {DEBIAN_SUITE} main\ndeb {mirror} {DEBIAN_SUITE}-updates main\n"
-    );
+    let mut lines =
+        format!("deb {mirror} {DEBIAN_SUITE} main\ndeb {mirror} {DEBIAN_SUITE}-updates main\n");
     if mirror.trim_end_matches('/').ends_with("/debian") {
         let security = format!("{}-security", mirror.trim_end_matches('/'));
         let _ = writeln!(lines, "deb {security} {DEBIAN_SUITE}-security main");
@@ -514,7 +509,10 @@ fn rust_base(ctx: &Ctx, engine: &Engine, debian: &str) -> anyhow::Result<String>
 }
 
 /// `buildah bud` of `dockerfile` with `context`, output in a log; returns the image id.
-#[expect(clippy::too_many_arguments, reason = "one call per image, every value named")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call per image, every value named"
+)]
 fn build(
     ctx: &Ctx,
     engine: &Engine,
@@ -737,10 +735,12 @@ fn serve(
     let secret = random_secret()?;
     let refresh_secret = random_secret()?;
     // The image's NODE_ENV (production) stays; the values travel in podman's environment
-    // (`--env NAME`), so no secret is on a command line.
+    // (`--env NAME`), so no secret is on a command line. The HEALTHCHECK is run on demand below
+    // (`--health-interval disable`: no systemd timer, which needs a systemd that is not here).
     let cmd = engine
         .podman(sh)
         .args(["run", "--name", &name, "--network", "host", "--read-only"])
+        .args(["--health-interval", "disable"])
         .args(["--env", "HOST=127.0.0.1", "--env", &format!("PORT={port}")])
         .args(["--env", "ALLOWED_ORIGINS=https://image.equoria.test"])
         .args(["--env", "DATABASE_URL", "--env", "JWT_SECRET"])
@@ -824,10 +824,7 @@ fn check_server(
     let said = String::from_utf8_lossy(&health.stdout).trim().to_owned()
         + String::from_utf8_lossy(&health.stderr).trim();
     if !health.status.success() {
-        bail!(
-            "the image's HEALTHCHECK failed ({}): {said}",
-            health.status
-        );
+        bail!("the image's HEALTHCHECK failed ({}): {said}", health.status);
     }
     say!("`podman healthcheck run {name}`: {said}");
     passed.push("server image: its HEALTHCHECK passes (podman healthcheck run)".to_owned());
@@ -877,7 +874,10 @@ fn check_server(
     if exited.is_none_or(|status| !status.success()) {
         bail!("`podman run` did not end with 0 after the container stopped ({exited:?})");
     }
-    say!("the container exited with 0, {} after SIGTERM", seconds(took));
+    say!(
+        "the container exited with 0, {} after SIGTERM",
+        seconds(took)
+    );
     passed.push(format!(
         "server image: SIGTERM -> exit 0 after {} (grace {STOP_GRACE_SECS} s)",
         seconds(took)
@@ -899,8 +899,7 @@ fn backup_and_restore(
     let sh = &ctx.sh;
     let backups = work.join("backups");
     if backups.exists() {
-        fs::remove_dir_all(&backups)
-            .with_context(|| format!("removing {}", ctx.show(&backups)))?;
+        fs::remove_dir_all(&backups).with_context(|| format!("removing {}", ctx.show(&backups)))?;
     }
     fs::create_dir_all(&backups).with_context(|| format!("creating {}", ctx.show(&backups)))?;
     // The image's uid must be able to write there, and only it.
@@ -926,9 +925,7 @@ fn backup_and_restore(
         &fs::metadata(&dump).with_context(|| format!("reading {}", dump.display()))?,
     );
     if owner != BACKUP_UID {
-        bail!(
-            "the dump belongs to uid {owner}: the backup image did not run as uid {BACKUP_UID}"
-        );
+        bail!("the dump belongs to uid {owner}: the backup image did not run as uid {BACKUP_UID}");
     }
     let file_name = dump
         .file_name()
@@ -946,7 +943,10 @@ fn backup_and_restore(
             .args(["--env", &format!("RESTORE_DB_OWNER={MIGRATOR}")])
             .args(["--entrypoint", "/usr/local/bin/restore.sh", image])
             .args(["--new", &format!("/backups/{file_name}")])
-            .env("RESTORE_DATABASE_URL", superuser_url(cluster, RESTORED_DATABASE)),
+            .env(
+                "RESTORE_DATABASE_URL",
+                superuser_url(cluster, RESTORED_DATABASE),
+            ),
     )?;
     let restore_time = clock.elapsed();
     let psql = pg_bin.join("psql");
@@ -1026,7 +1026,10 @@ fn sbom(
         ))?;
     }
     let crates_file = "equoria-server.cdx";
-    let written = ctx.root.join("crates/server").join(format!("{crates_file}.json"));
+    let written = ctx
+        .root
+        .join("crates/server")
+        .join(format!("{crates_file}.json"));
     let _ = fs::remove_file(&written);
     ctx.run(cmd!(
         sh,
@@ -1070,7 +1073,11 @@ fn sbom(
     let digest = image.strip_prefix("sha256:").unwrap_or(image);
     let image_ref = format!("equoria-image@sha256:{digest}");
     let contents: Vec<Value> = std::iter::once(server_ref)
-        .chain(packages.iter().filter_map(|package| package.get("bom-ref").cloned()))
+        .chain(
+            packages
+                .iter()
+                .filter_map(|package| package.get("bom-ref").cloned()),
+        )
         .collect();
     if let Some(dependencies) = bom.get_mut("dependencies").and_then(Value::as_array_mut) {
         dependencies.push(json!({ "ref": image_ref, "dependsOn": contents }));
@@ -1201,7 +1208,10 @@ mod tests {
     fn the_healthcheck_comes_from_the_image() {
         let config = json!({ "HealthCheck": { "Test": ["CMD", "equoria", "healthcheck"] } });
 
-        assert_eq!(healthcheck_test(&config).unwrap(), "CMD equoria healthcheck");
+        assert_eq!(
+            healthcheck_test(&config).unwrap(),
+            "CMD equoria healthcheck"
+        );
         assert!(healthcheck_test(&json!({ "Config": {} })).is_err());
     }
 }

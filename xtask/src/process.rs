@@ -139,7 +139,9 @@ pub fn ensure_programs(ctx: &Ctx, wanted: &[(&str, &str)]) -> anyhow::Result<()>
             ctx.run(cmd!(sh, "apt-get -o DPkg::Lock::Timeout=600 update"))?;
             install()
         })
-        .with_context(|| format!("installing {list} failed: install it yourself (`apt-get install {list}`)"))
+        .with_context(|| {
+            format!("installing {list} failed: install it yourself (`apt-get install {list}`)")
+        })
 }
 
 impl Ctx {
