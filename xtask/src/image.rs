@@ -536,6 +536,9 @@ fn build(
         "--isolation",
         "chroot",
         "--layers",
+        // One stage at a time: with parallel stages buildah 1.28 can hang after the commit.
+        "--jobs",
+        "1",
         "--pull-never",
         "--format",
         "docker",
