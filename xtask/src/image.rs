@@ -558,9 +558,8 @@ fn build(
     wait_logged(ctx, cmd, &log)?;
     let time = clock.elapsed();
     let id = fs::read_to_string(&iid)
-        .with_context(|| format!("buildah wrote no image id to {}", ctx.show(&iid)))?
-        .trim()
-        .to_owned();
+        .with_context(|| format!("buildah wrote no image id to {}", ctx.show(&iid)))?;
+    let id = id.trim().trim_start_matches("sha256:").to_owned();
     say!("built the {name} image {} in {}", short(&id), seconds(time));
     Ok(Built { id, time })
 }
@@ -606,7 +605,7 @@ fn numeric_user(config: &Value, what: &str) -> anyhow::Result<u32> {
 /// The image's HEALTHCHECK command, which must be there.
 fn healthcheck_test(config: &Value) -> anyhow::Result<String> {
     let test = config
-        .pointer("/HealthCheck/Test")
+        .pointer("/Healthcheck/Test")
         .or_else(|| config.pointer("/Config/Healthcheck/Test"))
         .and_then(Value::as_array)
         .ok_or_else(|| anyhow!("the server image has no HEALTHCHECK"))?;
@@ -656,14 +655,23 @@ fn exercise(
     let app_url = database_url(cluster, APP, DATABASE);
     let migrator_url = database_url(cluster, MIGRATOR, DATABASE);
 
+    let server_env = ServerEnv {
+        database_url: app_url,
+        port: free_port()?,
+        secret: random_secret()?,
+        refresh_secret: random_secret()?,
+    };
+
     say!("`equoria migrate run` in the server image, as {MIGRATOR}");
     ctx.run(
-        engine
-            .podman(sh)
-            .args(["run", "--rm", "--network", "host", "--read-only"])
-            .args(["--env", "DATABASE_URL", "--env", "MIGRATION_DATABASE_URL"])
+        server_env
+            .apply(
+                engine
+                    .podman(sh)
+                    .args(["run", "--rm", "--network", "host", "--read-only"])
+                    .args(["--env", "MIGRATION_DATABASE_URL"]),
+            )
             .args([app_image, "equoria", "migrate", "run"])
-            .env("DATABASE_URL", &app_url)
             .env("MIGRATION_DATABASE_URL", &migrator_url),
     )?;
     backup_drill::apply_roles(ctx, &psql, &admin, DATABASE)?;
@@ -671,7 +679,7 @@ fn exercise(
         "server image: `equoria migrate run` as {MIGRATOR} (--read-only)"
     ));
 
-    passed.extend(serve(ctx, engine, work, app_image, app_uid, &app_url)?);
+    passed.extend(serve(ctx, engine, work, app_image, app_uid, &server_env)?);
 
     say!("seeding {DATABASE} as {APP} for the backup");
     let seed = work.join("seed.sql");
@@ -718,16 +726,45 @@ impl Drop for Container<'_> {
 }
 
 /// Serves from the server image and checks it from the outside.
+/// The server's production settings for `podman run` (the image's NODE_ENV, production,
+/// stays). The values travel in podman's environment (`--env NAME`), so no secret is on a
+/// command line.
+#[derive(Debug)]
+struct ServerEnv {
+    database_url: String,
+    port: u16,
+    secret: String,
+    refresh_secret: String,
+}
+
+impl ServerEnv {
+    /// Adds the `--env` options (before the image name) and their values.
+    fn apply<'a>(&self, cmd: Cmd<'a>) -> Cmd<'a> {
+        cmd.args([
+            "--env",
+            "HOST=127.0.0.1",
+            "--env",
+            &format!("PORT={}", self.port),
+        ])
+        .args(["--env", "ALLOWED_ORIGINS=https://image.equoria.test"])
+        .args(["--env", "DATABASE_URL", "--env", "JWT_SECRET"])
+        .args(["--env", "JWT_REFRESH_SECRET"])
+        .env("DATABASE_URL", &self.database_url)
+        .env("JWT_SECRET", &self.secret)
+        .env("JWT_REFRESH_SECRET", &self.refresh_secret)
+    }
+}
+
 fn serve(
     ctx: &Ctx,
     engine: &Engine,
     work: &Path,
     image: &str,
     uid: u32,
-    database_url: &str,
+    server_env: &ServerEnv,
 ) -> anyhow::Result<Vec<String>> {
     let sh = &ctx.sh;
-    let port = free_port()?;
+    let port = server_env.port;
     let name = container_name("server");
     let container = Container {
         engine,
@@ -735,22 +772,16 @@ fn serve(
         name: name.clone(),
     };
     let log = work.join("server.log");
-    let secret = random_secret()?;
-    let refresh_secret = random_secret()?;
-    // The image's NODE_ENV (production) stays; the values travel in podman's environment
-    // (`--env NAME`), so no secret is on a command line. The HEALTHCHECK is run on demand below
-    // (`--health-interval disable`: no systemd timer, which needs a systemd that is not here).
-    let cmd = engine
-        .podman(sh)
-        .args(["run", "--name", &name, "--network", "host", "--read-only"])
-        .args(["--health-interval", "disable"])
-        .args(["--env", "HOST=127.0.0.1", "--env", &format!("PORT={port}")])
-        .args(["--env", "ALLOWED_ORIGINS=https://image.equoria.test"])
-        .args(["--env", "DATABASE_URL", "--env", "JWT_SECRET"])
-        .args(["--env", "JWT_REFRESH_SECRET", image])
-        .env("DATABASE_URL", database_url)
-        .env("JWT_SECRET", &secret)
-        .env("JWT_REFRESH_SECRET", &refresh_secret);
+    // The HEALTHCHECK is run on demand below (`--health-interval disable`: no systemd timer,
+    // which needs a systemd that is not here).
+    let cmd = server_env
+        .apply(
+            engine
+                .podman(sh)
+                .args(["run", "--name", &name, "--network", "host", "--read-only"])
+                .args(["--health-interval", "disable"]),
+        )
+        .arg(image);
     say!(
         "starting the server image on 127.0.0.1:{port} (NODE_ENV=production from the image), output in {}",
         ctx.show(&log)
@@ -1209,7 +1240,7 @@ mod tests {
 
     #[test]
     fn the_healthcheck_comes_from_the_image() {
-        let config = json!({ "HealthCheck": { "Test": ["CMD", "equoria", "healthcheck"] } });
+        let config = json!({ "Healthcheck": { "Test": ["CMD", "equoria", "healthcheck"] } });
 
         assert_eq!(
             healthcheck_test(&config).unwrap(),
