@@ -1069,10 +1069,19 @@ fn sbom(
         sh,
         "cargo cyclonedx --manifest-path crates/server/Cargo.toml --format json --spec-version 1.5 --override-filename {crates_file} --no-build-deps"
     ))?;
-    // cargo-cyclonedx writes next to the manifest; the result belongs under target/.
+    // cargo-cyclonedx writes next to the manifest of every workspace member; the server's
+    // belongs under target/, the others are not wanted.
     let crates_bom = work.join("equoria-server-crates.cdx.json");
     fs::rename(&written, &crates_bom)
         .with_context(|| format!("moving {} to target/", written.display()))?;
+    let crates_dir = ctx.root.join("crates");
+    let members = fs::read_dir(&crates_dir)
+        .with_context(|| format!("listing {}", crates_dir.display()))?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .chain([ctx.root.join("xtask"), ctx.root.clone()]);
+    for member in members {
+        let _ = fs::remove_file(member.join(format!("{crates_file}.json")));
+    }
     let text = fs::read_to_string(&crates_bom)?;
     let mut bom: Value = serde_json::from_str(&text).context("cargo-cyclonedx's output")?;
 
