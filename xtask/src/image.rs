@@ -536,7 +536,9 @@ fn build(
         "--isolation",
         "chroot",
         "--layers",
-        // One stage at a time: with parallel stages buildah 1.28 can hang after the commit.
+        // One stage at a time: fewer full vfs copies on disk at once. (After "Successfully
+        // tagged" buildah still removes its intermediate containers, several GB each with vfs:
+        // that takes minutes on a busy machine, and is not a hang.)
         "--jobs",
         "1",
         "--pull-never",
