@@ -34,24 +34,24 @@ const SOURCE_DB: &str = "equoria_drill";
 const NEW_DB: &str = "equoria_drill_restored";
 const REPLACE_DB: &str = "equoria_drill_replaced";
 /// The role names the deployment examples use (deploy/k8s/secret.example.yaml).
-const MIGRATOR: &str = "equoria_owner";
-const APP: &str = "equoria_app";
+pub const MIGRATOR: &str = "equoria_owner";
+pub const APP: &str = "equoria_app";
 /// The drill cluster trusts every local connection, so the password is not checked; it is in
 /// the URLs so the scripts' password handling (moved to PGPASSWORD, never printed) runs.
-const URL_PASSWORD: &str = "drill%20pass%40word";
+pub const URL_PASSWORD: &str = "drill%20pass%40word";
 /// The seed writes more than this many rows; fewer means it did not run as intended.
 const MIN_ROWS: u64 = 30_000;
 
 /// What one database holds, as compared.
 #[derive(Debug, PartialEq, Eq)]
-struct Figures {
+pub struct Figures {
     /// Table name -> (rows, md5 of all rows as text, ordered).
-    tables: BTreeMap<String, (u64, String)>,
+    pub tables: BTreeMap<String, (u64, String)>,
     /// `name|last_value` per sequence.
-    sequences: Vec<String>,
+    pub sequences: Vec<String>,
     /// `pg_dump --schema-only`: tables, indexes, triggers, functions, owners, grants, default
     /// privileges.
-    schema: String,
+    pub schema: String,
 }
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
@@ -79,13 +79,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
             cluster.port()
         )
     };
-    let roles_sql = ctx.root.join("deploy/postgres/roles.sql");
-    let apply_roles = |database: &str| {
-        ctx.run(cmd!(
-            sh,
-            "{psql} -X -q -v ON_ERROR_STOP=1 -v db={database} -v migrator_user={MIGRATOR} -v app_user={APP} -d {admin} -f {roles_sql}"
-        ))
-    };
+    let apply_roles = |database: &str| apply_roles(ctx, &psql, &admin, database);
 
     say!("step 1: roles {MIGRATOR} (migrator) and {APP} (application) and database {SOURCE_DB}");
     apply_roles(SOURCE_DB)?;
@@ -266,8 +260,19 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs deploy/postgres/roles.sql as the superuser (`admin` URL) for `database`: the migrator
+/// and application roles, the database, the grants. Idempotent.
+pub fn apply_roles(ctx: &Ctx, psql: &Path, admin: &str, database: &str) -> anyhow::Result<()> {
+    let sh = &ctx.sh;
+    let roles_sql = ctx.root.join("deploy/postgres/roles.sql");
+    ctx.run(cmd!(
+        sh,
+        "{psql} -X -q -v ON_ERROR_STOP=1 -v db={database} -v migrator_user={MIGRATOR} -v app_user={APP} -d {admin} -f {roles_sql}"
+    ))
+}
+
 /// The one dump backup.sh wrote into the fresh `dir`.
-fn only_dump(dir: &Path) -> anyhow::Result<PathBuf> {
+pub fn only_dump(dir: &Path) -> anyhow::Result<PathBuf> {
     let mut dumps = Vec::new();
     for entry in fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
         let path = entry?.path();
@@ -286,7 +291,7 @@ fn only_dump(dir: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// Row counts and checksums of every table, sequence positions and the schema dump.
-fn figures(ctx: &Ctx, pg_bin: &Path, url: &str) -> anyhow::Result<Figures> {
+pub fn figures(ctx: &Ctx, pg_bin: &Path, url: &str) -> anyhow::Result<Figures> {
     let sh = &ctx.sh;
     let psql = pg_bin.join("psql");
     let pg_dump = pg_bin.join("pg_dump");
@@ -395,7 +400,7 @@ fn seconds(duration: Duration) -> String {
 }
 
 /// The drill's data: see the comment at its top.
-const SEED_SQL: &str = r##"-- Seed data of `cargo xtask backup-drill`, run by psql as the application role (so it also
+pub const SEED_SQL: &str = r##"-- Seed data of `cargo xtask backup-drill`, run by psql as the application role (so it also
 -- shows that role can write every table). A few thousand rows per table, consistent with the
 -- schema's CHECKs and with the ledger invariants (users.money == sum of the user's ledger
 -- entries, sum(users.money) + sum(house_ledger.amount) == 0, users.xp == sum of its XP events).

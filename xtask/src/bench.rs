@@ -250,19 +250,9 @@ pub fn server_binary(ctx: &Ctx) -> anyhow::Result<PathBuf> {
     }
 }
 
-/// Installs wrk from Debian when it is missing (we run as root here; otherwise say how).
+/// Installs wrk from Debian when it is missing.
 pub fn ensure_wrk(ctx: &Ctx) -> anyhow::Result<()> {
-    if on_path("wrk") {
-        return Ok(());
-    }
-    say!("wrk (the HTTP load generator) is missing: installing the Debian package");
-    let sh = &ctx.sh;
-    ctx.run(cmd!(sh, "apt-get install -y wrk"))
-        .or_else(|_| {
-            ctx.run(cmd!(sh, "apt-get update"))?;
-            ctx.run(cmd!(sh, "apt-get install -y wrk"))
-        })
-        .context("installing wrk failed: install it yourself (`apt-get install wrk`)")
+    crate::process::ensure_programs(ctx, &[("wrk", "wrk")])
 }
 
 pub fn on_path(program: &str) -> bool {

@@ -14,6 +14,7 @@ mod dev;
 mod drill;
 mod fuzz;
 mod http;
+mod image;
 mod lint;
 mod process;
 mod staging;
@@ -72,7 +73,15 @@ enum Task {
         /// Run only these steps (repeatable), e.g. `--only staging` while working on it.
         #[arg(long, value_enum)]
         only: Vec<verify::Step>,
+        /// Leave these steps out (repeatable), e.g. `--skip image` where buildah cannot run.
+        #[arg(long, value_enum)]
+        skip: Vec<verify::Step>,
     },
+    /// Build the server image (docker/Dockerfile) and the backup image (deploy/backup/Dockerfile)
+    /// with buildah and run them with podman against a throwaway PostgreSQL: size, numeric
+    /// non-root uid, read-only root, HEALTHCHECK, /health, SIGTERM exit 0, a backup and a
+    /// restore through the backup image. Writes a CycloneDX SBOM of the server image to target/.
+    Image,
     /// Backup and restore drill in a throwaway cluster: seed a migrated database, back it up
     /// with deploy/backup/backup.sh, restore it with restore.sh, compare every table.
     BackupDrill,
@@ -159,7 +168,8 @@ fn main() -> ExitCode {
         Task::Migrate { args } => dev::run_migrate(&ctx, &args),
         Task::Lint => lint::run(&ctx),
         Task::Test { args } => test::run(&ctx, &args),
-        Task::Verify { only } => verify::run(&ctx, &only),
+        Task::Verify { only, skip } => verify::run(&ctx, &only, &skip),
+        Task::Image => image::run(&ctx),
         Task::BackupDrill => backup_drill::run(&ctx),
         Task::BluegreenDrill => bluegreen::run(&ctx),
         Task::Bench(options) => bench::run(&ctx, &options),

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-use xshell::Cmd;
+use xshell::{Cmd, cmd};
 
 use crate::{Ctx, say};
 
@@ -108,6 +108,40 @@ fn lock(mutex: &Mutex<Option<u32>>) -> MutexGuard<'_, Option<u32>> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Makes sure each `(program, Debian package)` is there (a program on PATH, or an absolute file
+/// path), installing the missing packages with
+/// apt-get in one go (xtask runs as root on the development machines and in CI; elsewhere the
+/// error says what to install). The package lists are refreshed only when the first attempt
+/// fails.
+pub fn ensure_programs(ctx: &Ctx, wanted: &[(&str, &str)]) -> anyhow::Result<()> {
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(program, _)| !crate::bench::on_path(program))
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let list = missing.join(" ");
+    say!("installing the missing Debian packages: {list}");
+    let sh = &ctx.sh;
+    let packages = &missing;
+    let install = || {
+        ctx.run(cmd!(
+            sh,
+            "apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends {packages...}"
+        ))
+    };
+    install()
+        .or_else(|_| {
+            ctx.run(cmd!(sh, "apt-get -o DPkg::Lock::Timeout=600 update"))?;
+            install()
+        })
+        .with_context(|| {
+            format!("installing {list} failed: install it yourself (`apt-get install {list}`)")
+        })
 }
 
 impl Ctx {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 
-use crate::{Ctx, compat, lint, say, staging, test};
+use crate::{Ctx, compat, image, lint, say, staging, test};
 
 /// The steps, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -16,10 +16,17 @@ pub enum Step {
     Test,
     Staging,
     Compat,
+    Image,
 }
 
 impl Step {
-    const ALL: [Step; 4] = [Step::Lint, Step::Test, Step::Staging, Step::Compat];
+    const ALL: [Step; 5] = [
+        Step::Lint,
+        Step::Test,
+        Step::Staging,
+        Step::Compat,
+        Step::Image,
+    ];
 
     fn name(self) -> &'static str {
         match self {
@@ -27,6 +34,7 @@ impl Step {
             Step::Test => "test",
             Step::Staging => "staging smoke",
             Step::Compat => "compat",
+            Step::Image => "images",
         }
     }
 
@@ -40,6 +48,10 @@ impl Step {
             Step::Compat => {
                 "HEAD~1's release binary through the staging probes on the schema migrated by this one"
             }
+            Step::Image => {
+                "server and backup images built and run: size, uid, read-only, HEALTHCHECK, \
+                 /health, SIGTERM, backup and restore, SBOM"
+            }
         }
     }
 
@@ -49,6 +61,7 @@ impl Step {
             Step::Test => test::run(ctx, &[]),
             Step::Staging => staging::run(ctx),
             Step::Compat => compat::run(ctx),
+            Step::Image => image::run(ctx),
         }
     }
 }
@@ -60,12 +73,12 @@ enum Outcome {
     Skipped,
 }
 
-/// Runs every step (or those in `only`), then prints the summary.
-pub fn run(ctx: &Ctx, only: &[Step]) -> anyhow::Result<()> {
+/// Runs every step (or those in `only`) except those in `skip`, then prints the summary.
+pub fn run(ctx: &Ctx, only: &[Step], skip: &[Step]) -> anyhow::Result<()> {
     let started = Instant::now();
     let steps: Vec<Step> = Step::ALL
         .into_iter()
-        .filter(|step| only.is_empty() || only.contains(step))
+        .filter(|step| (only.is_empty() || only.contains(step)) && !skip.contains(step))
         .collect();
     let mut results: Vec<(&str, Outcome, Duration)> = Vec::new();
     for (index, step) in steps.iter().enumerate() {
