@@ -14,5 +14,5 @@ mod lifecycle;
 mod metrics;
 mod migrations;
 mod seed;
-mod tls;
 mod slow_clients;
+mod tls;

@@ -1,5 +1,5 @@
-//! The blue-green compatibility step of `cargo xtask verify`: the previous commit's release
-//! binary must still serve on the schema the current commit's migrations produce.
+//! The blue-green compatibility step of `cargo xtask verify`: the previous commit's binary must
+//! still serve on the schema the current commit's migrations produce.
 //!
 //! During a blue-green (or rolling) deploy the old version keeps serving while the new one
 //! migrates the shared database, so every migration must be backward compatible with the code
@@ -8,21 +8,20 @@
 //! 1. the previous commit is `HEAD~1`, the first parent: on the main branch, after a merge, the
 //!    commit that was deployed before this one (on a feature branch, the previous commit of the
 //!    branch; each commit must stay compatible with its predecessor);
-//! 2. its release binary is built from a `git worktree` checkout under
-//!    `target/equoria-compat/`, with the same target directory as the current release build (the
-//!    dependencies are reused) and kept as `target/equoria-compat/equoria-<SHA>`: a rerun for
-//!    the same commit builds nothing;
+//! 2. its binary is built from a `git worktree` checkout under `target/equoria-compat/`, in the
+//!    dev profile and the same target directory as the test step, and kept as
+//!    `target/equoria-compat/equoria-<SHA>`: a rerun for the same commit builds nothing;
 //! 3. a throwaway database is migrated by the current binary;
 //! 4. the previous binary is started on it as staging starts it and goes through the staging
 //!    smoke test's probes and SIGTERM exit.
 //!
-//! Cost: dependencies are never rebuilt, but cargo names a workspace crate's artifacts after its
-//! path relative to the workspace root, so the previous checkout's crates and the current ones
-//! take turns in the shared target dir: a step that builds the previous binary also rebuilds the
-//! current workspace crates (measured here, on 2 cores shared with other builds: 4.9 to 8.4 min
-//! for the previous commit's crates plus about 5 min for the current ones, 10 to 14 min in all;
-//! a cold target dir adds the dependencies once). A rerun for the same `HEAD~1` builds nothing:
-//! 11 s (migrate, start, probes, SIGTERM with staging's 5 s drain).
+//! Why the dev profile: what this step checks is the SQL the previous code sends to the new
+//! schema, which optimisation does not change. Cargo names a workspace crate's artifacts after
+//! its path relative to the workspace root, so the previous checkout's crates replace the
+//! current ones of the same profile in the shared target dir; in the release profile that cost
+//! two thin-LTO builds per run (the previous crates, then the current ones again for the staging
+//! binary), 10 to 14 minutes on this 2-core machine. In the dev profile the dependencies are
+//! mostly those the test step built, and the release binary of the staging step is left alone.
 //!
 //! In a shallow clone without `HEAD~1` (CI's default fetch depth of 1) the step says so and
 //! passes without checking: fetch with `fetch-depth: 2` or more to run it.
@@ -57,9 +56,8 @@ pub fn run<'a>(ctx: &'a Ctx) -> anyhow::Result<()> {
         "previous binary ready in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    // Built after the previous one: the shared target dir's release binary is the current one
-    // again when this step ends (`previous_binary` removed the previous one's copy there, so a
-    // build that did not link ours fails instead of running the previous binary twice).
+    // The previous build used the dev profile, so the staging step's release binary is still
+    // the current one (a no-op build when the staging step ran first).
     let new_bin = build_server(ctx, Profile::Release)?;
 
     let cluster = db::start_cluster(ctx, &ctx.target_dir.join(CLUSTER_DIR), true, "compat")?;
@@ -154,7 +152,7 @@ fn previous_binary(ctx: &Ctx, sha: &str) -> anyhow::Result<PathBuf> {
     let built = build_in(ctx, &checkout);
     remove_checkout(ctx, &checkout);
     built?;
-    let fresh = ctx.target_dir.join("release").join("equoria");
+    let fresh = ctx.target_dir.join("debug").join("equoria");
     // Keep only this commit's binary: older ones are never needed again.
     for entry in fs::read_dir(&dir)?.flatten() {
         if entry.file_name().to_string_lossy().starts_with("equoria-") {
@@ -170,14 +168,14 @@ fn previous_binary(ctx: &Ctx, sha: &str) -> anyhow::Result<PathBuf> {
     Ok(bin)
 }
 
-/// `cargo build --release -p equoria-server` in `checkout`, into the current target dir.
+/// `cargo build -p equoria-server` (dev profile) in `checkout`, into the current target dir.
 fn build_in(ctx: &Ctx, checkout: &Path) -> anyhow::Result<()> {
     let sh = &ctx.sh;
     let _dir = sh.push_dir(checkout);
     let target = &ctx.target_dir;
-    say!("building the previous commit's release binary (dependencies shared with this build)");
+    say!("building the previous commit's binary (dev profile, dependencies shared with the tests)");
     let started = Instant::now();
-    ctx.run(cmd!(sh, "cargo build --release -p equoria-server").env("CARGO_TARGET_DIR", target))?;
+    ctx.run(cmd!(sh, "cargo build -p equoria-server").env("CARGO_TARGET_DIR", target))?;
     say!(
         "previous commit built in {:.1} s",
         started.elapsed().as_secs_f64()

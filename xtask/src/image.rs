@@ -12,8 +12,8 @@
 //!   uid; it runs `equoria migrate run` and `equoria serve` with `--read-only`; the process runs
 //!   as that uid (read from /proc), its root mount is read-only (/proc/PID/mountinfo), the
 //!   image's HEALTHCHECK passes (`podman healthcheck run`), `/health` answers 200 with the
-//!   database connected, and `podman stop` (SIGTERM) ends it with exit code 0 within the grace
-//!   period.
+//!   database connected over TLS (`sslmode=verify-full` against the throwaway cluster's CA),
+//!   and `podman stop` (SIGTERM) ends it with exit code 0 within the grace period.
 //! - The backup image: `backup.sh` (its entrypoint) dumps the seeded database and `restore.sh
 //!   --new` restores it, both inside the image, as uid 70 with `--read-only`; every table,
 //!   sequence and the schema must come back equal (the comparison of `cargo xtask
@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
-use equoria_pg_cluster::Cluster;
+use equoria_pg_cluster::{Cluster, Options, TlsOptions};
 use serde_json::{Value, json};
 use xshell::{Cmd, Shell, cmd};
 
@@ -166,7 +166,12 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let sbom_time = clock.elapsed();
 
     let clock = Instant::now();
-    let cluster = db::start_cluster(ctx, &ctx.target_dir.join(CLUSTER_DIR), true, "image")?;
+    let options = Options {
+        fresh: true,
+        tls: Some(TlsOptions::default()),
+        ..Options::default()
+    };
+    let cluster = db::start_cluster_with(ctx, &ctx.target_dir.join(CLUSTER_DIR), options, "image")?;
     let result = exercise(ctx, &engine, &work, &cluster, &app.id, app_uid, &backup.id);
     db::stop_cluster(ctx, cluster);
     let checks = result?;
@@ -618,21 +623,37 @@ fn healthcheck_test(config: &Value) -> anyhow::Result<String> {
         .join(" "))
 }
 
+/// Where the cluster's CA certificate is mounted in the server container.
+const CA_IN_CONTAINER: &str = "/etc/equoria-db-ca.pem";
+
 /// The DATABASE_URL the containers use for `role` and `database`: the ONE place that decides
-/// how they connect. The containers share the host's network, so the cluster is on 127.0.0.1.
-/// The cluster trusts local connections; the password is there so the image's URL handling
-/// runs. (To go over TLS, add `?sslmode=verify-full&sslrootcert=...` here with the CA file
-/// mounted into the container.)
-fn database_url(cluster: &Cluster, role: &str, database: &str) -> String {
+/// how they connect. The containers share the host's network, so the cluster is on 127.0.0.1;
+/// it serves TLS only. The server image checks the certificate fully (`verify-full` against
+/// the cluster's CA, mounted at [`CA_IN_CONTAINER`] by [`ServerEnv::apply`]); the backup
+/// image's psql/pg_dump get `sslmode=require` (encrypted, as a managed database without its
+/// CA at hand). The cluster trusts local connections; the password is there so the image's
+/// URL handling runs.
+fn database_url(cluster: &Cluster, role: &str, database: &str, tls: DbTls) -> String {
+    let mode = match tls {
+        DbTls::VerifyFull => format!("sslmode=verify-full&sslrootcert={CA_IN_CONTAINER}"),
+        DbTls::Require => "sslmode=require".to_owned(),
+    };
     format!(
-        "postgres://{role}:{URL_PASSWORD}@127.0.0.1:{}/{database}",
+        "postgres://{role}:{URL_PASSWORD}@127.0.0.1:{}/{database}?{mode}",
         cluster.port()
     )
 }
 
+/// How a container checks the cluster's certificate.
+#[derive(Debug, Clone, Copy)]
+enum DbTls {
+    VerifyFull,
+    Require,
+}
+
 /// The superuser's URL, for roles.sql, the comparison and `restore.sh --new`.
 fn superuser_url(cluster: &Cluster, database: &str) -> String {
-    database_url(cluster, "postgres", database)
+    database_url(cluster, "postgres", database, DbTls::Require)
 }
 
 /// Everything that runs the images. Returns one line per check passed.
@@ -654,11 +675,16 @@ fn exercise(
 
     say!("roles and database as in production (deploy/postgres/roles.sql)");
     backup_drill::apply_roles(ctx, &psql, &admin, DATABASE)?;
-    let app_url = database_url(cluster, APP, DATABASE);
-    let migrator_url = database_url(cluster, MIGRATOR, DATABASE);
+    let app_url = database_url(cluster, APP, DATABASE, DbTls::VerifyFull);
+    let migrator_url = database_url(cluster, MIGRATOR, DATABASE, DbTls::VerifyFull);
+    let backup_url = database_url(cluster, MIGRATOR, DATABASE, DbTls::Require);
 
     let server_env = ServerEnv {
         database_url: app_url,
+        ca_file: cluster
+            .tls_ca_file()
+            .context("the image cluster was started with TLS but has no CA")?
+            .to_owned(),
         port: free_port()?,
         secret: random_secret()?,
         refresh_secret: random_secret()?,
@@ -696,7 +722,7 @@ fn exercise(
         cluster,
         &pg_bin,
         backup_image,
-        &migrator_url,
+        &backup_url,
     )?);
     Ok(passed)
 }
@@ -734,6 +760,8 @@ impl Drop for Container<'_> {
 #[derive(Debug)]
 struct ServerEnv {
     database_url: String,
+    /// The cluster's CA, mounted read-only at [`CA_IN_CONTAINER`].
+    ca_file: PathBuf,
     port: u16,
     secret: String,
     refresh_secret: String,
@@ -742,18 +770,20 @@ struct ServerEnv {
 impl ServerEnv {
     /// Adds the `--env` options (before the image name) and their values.
     fn apply<'a>(&self, cmd: Cmd<'a>) -> Cmd<'a> {
-        cmd.args([
-            "--env",
-            "HOST=127.0.0.1",
-            "--env",
-            &format!("PORT={}", self.port),
-        ])
-        .args(["--env", "ALLOWED_ORIGINS=https://image.equoria.test"])
-        .args(["--env", "DATABASE_URL", "--env", "JWT_SECRET"])
-        .args(["--env", "JWT_REFRESH_SECRET"])
-        .env("DATABASE_URL", &self.database_url)
-        .env("JWT_SECRET", &self.secret)
-        .env("JWT_REFRESH_SECRET", &self.refresh_secret)
+        let ca = format!("{}:{CA_IN_CONTAINER}:ro", self.ca_file.display());
+        cmd.args(["--volume", &ca])
+            .args([
+                "--env",
+                "HOST=127.0.0.1",
+                "--env",
+                &format!("PORT={}", self.port),
+            ])
+            .args(["--env", "ALLOWED_ORIGINS=https://image.equoria.test"])
+            .args(["--env", "DATABASE_URL", "--env", "JWT_SECRET"])
+            .args(["--env", "JWT_REFRESH_SECRET"])
+            .env("DATABASE_URL", &self.database_url)
+            .env("JWT_SECRET", &self.secret)
+            .env("JWT_REFRESH_SECRET", &self.refresh_secret)
     }
 }
 
@@ -877,7 +907,7 @@ fn check_server(
     }
     say!("GET /health: 200, database connected");
     passed.push(format!(
-        "server image: GET /health 200, database connected (as {APP})"
+        "server image: GET /health 200, database connected (as {APP}, TLS with sslmode=verify-full)"
     ));
 
     say!("`podman stop --time {STOP_GRACE_SECS}` (the image's STOPSIGNAL, SIGTERM)");
