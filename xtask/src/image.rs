@@ -55,6 +55,9 @@ const DATABASE: &str = "equoria_image";
 const RESTORED_DATABASE: &str = "equoria_image_restored";
 
 const APP_TAG: &str = "localhost/equoria:dev";
+/// The server Dockerfile's dependency stage, kept tagged as the build cache.
+const DEPS_STAGE: &str = "deps";
+const DEPS_TAG: &str = "localhost/equoria-local/server-deps:cache";
 const BACKUP_TAG: &str = "localhost/equoria-backup:dev";
 /// The local stand-in for `debian:bookworm-slim`. The suffix names the recipe of
 /// [`debian_base`]: change it when the recipe changes, so existing images are not reused.
@@ -112,19 +115,33 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         .ignore_stderr()
         .read()
         .unwrap_or_else(|_| "unknown".to_owned());
+    let app_args = [
+        format!("RUST_IMAGE={rust}"),
+        format!("VERSION={}", env!("CARGO_PKG_VERSION")),
+        format!("REVISION={revision}"),
+    ];
+    let dockerfile = Path::new("docker/Dockerfile");
+    // The dependency stage gets a tag of its own, so pruning below keeps it (and what it
+    // stands on) while every other untagged layer goes.
+    build(
+        ctx,
+        &engine,
+        &work,
+        "server-deps",
+        dockerfile,
+        Path::new("."),
+        &app_args,
+        &Stage::Only(DEPS_STAGE, DEPS_TAG),
+    )?;
     let app = build(
         ctx,
         &engine,
         &work,
         "server",
-        Path::new("docker/Dockerfile"),
+        dockerfile,
         Path::new("."),
-        &[
-            format!("RUST_IMAGE={rust}"),
-            format!("VERSION={}", env!("CARGO_PKG_VERSION")),
-            format!("REVISION={revision}"),
-        ],
-        APP_TAG,
+        &app_args,
+        &Stage::Last(APP_TAG),
     )?;
     let backup = build(
         ctx,
@@ -134,8 +151,9 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         Path::new("deploy/backup/Dockerfile"),
         Path::new("deploy/backup"),
         &[format!("DEBIAN_IMAGE={debian}")],
-        BACKUP_TAG,
+        &Stage::Last(BACKUP_TAG),
     )?;
+    prune(ctx, &engine);
 
     let app_config = engine.inspect_image(ctx, &app.id)?;
     let backup_config = engine.inspect_image(ctx, &backup.id)?;
@@ -513,6 +531,33 @@ fn rust_base(ctx: &Ctx, engine: &Engine, debian: &str) -> anyhow::Result<String>
     Ok(tag)
 }
 
+/// Which stage of a Dockerfile a build produces, and its tag.
+#[derive(Debug)]
+enum Stage<'a> {
+    /// The last stage: the image that ships.
+    Last(&'a str),
+    /// `--target STAGE`, tagged so that [`prune`] keeps it as a cache.
+    Only(&'a str, &'a str),
+}
+
+/// Removes untagged images: the layers of earlier builds and the intermediate layers of this
+/// one. With the vfs driver every layer is a full copy of its file system (GBs for the Rust
+/// build stages), so without this the storage grows by several GB per source change. What is
+/// tagged stays: the local bases, the dependency stage ([`DEPS_TAG`]) and the two images.
+/// A failure here only costs disk, so it is reported, not fatal.
+fn prune(ctx: &Ctx, engine: &Engine) {
+    say!("removing untagged layers from the container storage");
+    let pruned = engine
+        .buildah(&ctx.sh)
+        .args(["rmi", "--prune"])
+        .quiet()
+        .ignore_stdout()
+        .run();
+    if let Err(error) = pruned {
+        say!("WARNING: pruning the container storage failed: {error}");
+    }
+}
+
 /// `buildah bud` of `dockerfile` with `context`, output in a log; returns the image id.
 #[expect(
     clippy::too_many_arguments,
@@ -526,7 +571,7 @@ fn build(
     dockerfile: &Path,
     context: &Path,
     build_args: &[String],
-    tag: &str,
+    stage: &Stage<'_>,
 ) -> anyhow::Result<Built> {
     let log = work.join(format!("build-{name}.log"));
     let iid = work.join(format!("{name}.iid"));
@@ -553,6 +598,13 @@ fn build(
     for arg in build_args {
         cmd = cmd.arg("--build-arg").arg(arg);
     }
+    let tag = match *stage {
+        Stage::Last(tag) => tag,
+        Stage::Only(target, tag) => {
+            cmd = cmd.arg("--target").arg(target);
+            tag
+        }
+    };
     let cmd = cmd
         .arg("--iidfile")
         .arg(&iid)
