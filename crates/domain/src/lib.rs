@@ -6,7 +6,7 @@
 //! enforce their invariants (stats within `0..=100`, money never negative, ...), and errors carry
 //! the offending value and say what was expected.
 //!
-//! Modules follow the game rules (`game-rules.md`): [`stats`], [`discipline`], [`breed`],
+//! Modules follow the game rules (`docs/GAME-RULES.md`): [`stats`], [`discipline`], [`breed`],
 //! [`money`], [`progression`], [`horse`], [`training`] and [`competition`].
 
 pub mod account;

@@ -131,7 +131,7 @@ where
         .wrap(Governor::new(&limits.auth))
 }
 
-/// Breeds, disciplines, horses and training (issue 4).
+/// Breeds, disciplines, horses and training (docs/GAME-RULES.md).
 fn horse_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/breeds").route(web::get().to(breeds::list_breeds)))
         .service(web::resource("/breeds/{id}").route(web::get().to(breeds::get_breed)))
@@ -161,7 +161,7 @@ fn horse_routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/training/trainable").route(web::get().to(training::trainable)));
 }
 
-/// Shows and leaderboards (issue 5); `/api/users/me/{results,dashboard}` sit with the users.
+/// Shows and leaderboards (docs/GAME-RULES.md); `/api/users/me/{results,dashboard}` sit with the users.
 fn show_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/shows")

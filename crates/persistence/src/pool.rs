@@ -41,7 +41,8 @@ pub struct PoolSettings {
 }
 
 impl PoolSettings {
-    /// Settings with the operations.md defaults for everything but the URL.
+    /// Settings with the default pool sizing and timeouts (README, "Configuration") for everything
+    /// but the URL.
     pub fn new(url: SecretString) -> Self {
         Self {
             url,

@@ -81,7 +81,7 @@ impl std::fmt::Debug for Registration {
 
 /// Name of the starter horse every new player gets.
 pub const STARTER_HORSE_NAME: &str = "Starlight";
-/// Breed of the starter horse (api.md: a 3-year-old Thoroughbred mare).
+/// Breed of the starter horse (a 3-year-old Thoroughbred mare, docs/GAME-RULES.md).
 pub const STARTER_HORSE_BREED: &str = "Thoroughbred";
 
 /// The account use cases, with their ports.

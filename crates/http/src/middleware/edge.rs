@@ -7,7 +7,7 @@
 //!   middleware such as the rate limiter) as the JSON error envelope, keeping
 //!   the headers inner layers set (CORS, `Retry-After`), and logs its
 //!   internal cause once with the request id;
-//! - adds the security headers of operations.md;
+//! - adds the security headers (see SECURITY.md);
 //! - writes one access log line (method, route template, status, latency,
 //!   request id).
 //!

@@ -17,9 +17,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-/// Access token lifetime (api.md: 15 minutes).
+/// Access token lifetime (15 minutes, docs/API.md).
 pub const ACCESS_TTL: Duration = Duration::minutes(15);
-/// Refresh token lifetime (api.md: 7 days).
+/// Refresh token lifetime (7 days, docs/API.md).
 pub const REFRESH_TTL: Duration = Duration::days(7);
 /// Clock skew tolerated when checking `exp`.
 pub const LEEWAY_SECS: u64 = 5;
