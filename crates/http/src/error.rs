@@ -1,5 +1,6 @@
-//! The JSON error envelope and the single mapping from failures to status
-//! codes.
+//! The JSON error envelope, the generic errors, and the mapping of store
+//! failures and of statuses produced outside the handlers to that envelope.
+//! Each route module maps its own use case's errors to an `ApiError`.
 //!
 //! Handlers return `Result<_, ApiError>`. The response body is rendered by
 //! the edge middleware (see [`crate::middleware::edge`]), which knows the
