@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Blue-green deployment of the Equoria container on one host behind nginx
-# (operations guide, sections 5.1 and 8.2).
+# (see README, "Deploying", and deploy/RUNBOOK.md).
 #
 #   TAG=1.4.0 deploy/blue-green.sh
 #

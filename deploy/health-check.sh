@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Health checks of a running Equoria server (operations guide, section 7.2).
+# Health checks of a running Equoria server (/ping, /health; see README, "HTTP API").
 #
 # Usage: deploy/health-check.sh [BASE_URL]       default BASE_URL: http://localhost:3000
 #   1. GET /health answers 200

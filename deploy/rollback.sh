@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Immediate rollback to the previous colour (operations guide, section 9.1).
+# Immediate rollback to the previous colour (see deploy/RUNBOOK.md).
 #
 #   deploy/rollback.sh
 #   EXPECT_ACTIVE_TAG=1.4.0 deploy/rollback.sh   # CI: roll back only if 1.4.0 took traffic

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One backup of the Equoria database (operations guide 1.3, "database backups are configured").
+# One backup of the Equoria database (restores are proven by `cargo xtask backup-drill`).
 #
 #   BACKUP_DIR=/var/backups/equoria \
 #   BACKUP_DATABASE_URL='postgres://equoria_owner:...@db.internal:5432/equoria' \

@@ -1,5 +1,5 @@
--- Least-privilege database roles for Equoria (operations guide 1.3: "database user has minimal
--- required permissions"). See deploy/postgres/README.md for how to apply it and wire the URLs.
+-- Least-privilege database roles for Equoria: the running service gets only the rights it
+-- needs. See deploy/postgres/README.md for how to apply it and wire the URLs.
 --
 --   psql -X -v ON_ERROR_STOP=1 -d postgres://admin@db.internal:5432/postgres \
 --        -v db=equoria -v migrator_user=equoria_owner -v app_user=equoria_app \

@@ -64,7 +64,7 @@ CREATE TABLE horses (
     CONSTRAINT horses_earnings_check CHECK (earnings >= 0)
 );
 
--- The deployment guide's indexes (PRD-05 section 10.1), names and columns as written there.
+-- Lookup indexes: horses by owner, by breed, by training cooldown end.
 CREATE INDEX idx_horses_owner ON horses (owner_id);
 CREATE INDEX idx_horses_breed ON horses (breed_id);
 CREATE INDEX idx_horses_training ON horses (training_cooldown_end);

@@ -182,7 +182,7 @@ CREATE TABLE competition_results (
             'boldness', 'flexibility', 'obedience', 'focus', 'strength', 'endurance'))
 );
 
--- The deployment guide's indexes (PRD-05 section 10.1), names and columns as written there.
+-- Lookup indexes: results by horse and by show.
 CREATE INDEX idx_results_horse ON competition_results (horse_id);
 CREATE INDEX idx_results_show ON competition_results (show_id);
 -- Horses-by-wins leaderboard and recent winners: first places only.

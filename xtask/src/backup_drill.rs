@@ -1,6 +1,6 @@
 //! `cargo xtask backup-drill`: proves that a backup taken by `deploy/backup/backup.sh` restores
-//! to exactly the data it was taken from (operations guide 1.3, "database backups are
-//! configured"; a backup nobody has restored is a hope, not a backup).
+//! to exactly the data it was taken from (a backup nobody has restored is a hope, not a
+//! backup).
 //!
 //! In a throwaway cluster:
 //! 1. `deploy/postgres/roles.sql` creates the migrator and application roles and the database;

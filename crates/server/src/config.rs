@@ -1,8 +1,8 @@
 //! The one typed configuration, read from the environment once at start-up
 //! and validated all at once.
 //!
-//! Variable names are those of the deployment guide so existing
-//! configurations keep working; defaults depend on `NODE_ENV` (alias
+//! Variable names are the ones listed in the README ("Configuration"), so
+//! existing configurations keep working; defaults depend on `NODE_ENV` (alias
 //! `APP_ENV`). `staging` and `production` are *strict*: a missing or weak
 //! secret, a missing `DATABASE_URL`, a wildcard CORS origin or a low bcrypt
 //! cost is an error there. In every environment an unparsable value is an

@@ -1,4 +1,4 @@
--- The guide's user flow after login: list own horses, train one of them, repeat. Tokens come
+-- The user flow after login: list own horses, train one of them, repeat. Tokens come
 -- from real logins (the login scenario), one player per line of BENCH_TOKENS_FILE; each wrk
 -- thread takes its own share of the players, so no two threads train the same horse. Each
 -- train goes to the player's next horse; once all ten are on cooldown the answer is 422
