@@ -16,7 +16,8 @@ use xshell::cmd;
 
 use crate::{Ctx, say, tools};
 
-/// Crates that must stay free of persistence and web frameworks (see ARCHITECTURE.md: dependencies point inwards only).
+/// Crates that must stay free of persistence and web frameworks (ARCHITECTURE.md: dependencies
+/// point inwards only).
 const INNER_CRATES: [&str; 2] = ["equoria-domain", "equoria-application"];
 /// What they must not depend on, directly or through anything else.
 const FORBIDDEN: [&str; 4] = ["diesel", "diesel-async", "actix-web", "actix-http"];

@@ -1,4 +1,5 @@
-//! `cargo xtask verify`: lint, tests, the staging smoke test and the image checks (README, "Developer tasks").
+//! `cargo xtask verify`: lint, tests, the staging smoke test and the image checks (README,
+//! "Developer tasks").
 //!
 //! Steps run in order. Each one runs even when an earlier one failed, since they check
 //! different things and a full report saves a round trip; only a signal stops the sequence.

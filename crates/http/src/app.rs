@@ -161,7 +161,8 @@ fn horse_routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/training/trainable").route(web::get().to(training::trainable)));
 }
 
-/// Shows and leaderboards (docs/GAME-RULES.md); `/api/users/me/{results,dashboard}` sit with the users.
+/// Shows and leaderboards (docs/GAME-RULES.md); `/api/users/me/{results,dashboard}` sit
+/// with the users.
 fn show_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/shows")

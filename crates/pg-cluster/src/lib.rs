@@ -958,7 +958,7 @@ fn percent_encode_path(path: &Path) -> String {
     encoded
 }
 
-/// `/work/main/target/x` -> `-work-main-target-x`: a file name that is unique per path.
+/// `/srv/equoria/target/x` -> `-srv-equoria-target-x`: a file name that is unique per path.
 fn sanitize(path: &Path) -> String {
     let text: OsString = path.as_os_str().to_owned();
     text.to_string_lossy()
