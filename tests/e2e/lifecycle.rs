@@ -14,10 +14,11 @@ async fn sigterm_lets_slow_in_flight_requests_complete_then_exits_0() {
         Server::start(&proxy.url_for(db.url()), &[("SHUTDOWN_TIMEOUT_SECS", "10")]).await;
     let client = reqwest::Client::new();
 
-    // Open several pooled connections while the link is fast enough.
+    // Open several pooled connections while the link is fast enough. (Through an API route:
+    // `/health` does not wait for the pool, so it does not warm it either.)
     proxy.set_delay(Duration::from_millis(250));
     let warm: Vec<_> = (0..4)
-        .map(|_| client.get(server.url("/health")).send())
+        .map(|_| client.get(server.url("/api/breeds")).send())
         .collect();
     for res in futures_util::future::join_all(warm).await {
         assert_eq!(res.unwrap().status().as_u16(), 200);
