@@ -47,7 +47,7 @@ impl Step {
                 "release build on port 3001, NODE_ENV=staging, HTTP probes, SIGTERM exit"
             }
             Step::Compat => {
-                "HEAD~1's release binary through the staging probes on the schema migrated by this one"
+                "HEAD~1's binary (dev profile) through the staging probes on the schema migrated by this one"
             }
             Step::Image => {
                 "server and backup images built and run: size, uid, read-only, HEALTHCHECK, \
