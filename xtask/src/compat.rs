@@ -27,7 +27,6 @@
 //! passes without checking: fetch with `fetch-depth: 2` or more to run it.
 
 use std::fs;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -62,7 +61,7 @@ pub fn run<'a>(ctx: &'a Ctx) -> anyhow::Result<()> {
 
     let cluster = db::start_cluster(ctx, &ctx.target_dir.join(CLUSTER_DIR), true, "compat")?;
     let database = db::database_in(cluster, DATABASE)?;
-    let port = free_port()?;
+    let port = equoria_pg_cluster::free_port().context("picking a free port")?;
     let env = staging::environment(port)?;
     let staging_cmd = |cmd: Cmd<'a>| database.apply(cmd.env_remove("APP_ENV").envs(env.clone()));
 
@@ -193,13 +192,6 @@ fn remove_checkout(ctx: &Ctx, checkout: &Path) {
         let _ = fs::remove_dir_all(checkout);
     }
     let _ = cmd!(sh, "git worktree prune").quiet().run();
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")
-        .context("finding a free port")?
-        .local_addr()?
-        .port())
 }
 
 fn short(sha: &str) -> &str {
