@@ -2,8 +2,8 @@
 //!
 //! Inputs are already-parsed domain types; outputs are domain types or plain
 //! read models. Nothing here knows about HTTP or SQL: storage, hashing,
-//! tokens and the clock are traits implemented by the adapters and wired by
-//! the server binary.
+//! tokens, the clock and randomness are traits implemented by the adapters
+//! and wired by the server binary.
 
 pub mod accounts;
 pub mod clock;
@@ -11,6 +11,7 @@ pub mod health;
 pub mod horses;
 pub mod leaderboards;
 pub mod paging;
+pub mod random;
 pub mod shows;
 pub mod training;
 pub mod xp;

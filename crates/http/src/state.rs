@@ -5,10 +5,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use equoria_application::accounts::{AccountStore, Accounts, PasswordHasher, TokenIssuer};
-use equoria_application::clock::{Clock, SystemClock};
+use equoria_application::clock::Clock;
 use equoria_application::health::DatabaseProbe;
 use equoria_application::horses::{HorseStore, Horses};
 use equoria_application::leaderboards::{LeaderboardStore, Leaderboards};
+use equoria_application::random::Randomness;
 use equoria_application::shows::{ShowStore, Shows};
 use equoria_application::training::{Training, TrainingStore};
 
@@ -70,17 +71,20 @@ impl<T> Store for T where
 }
 
 impl AppState {
-    /// Wires every use case to `store`, the password hasher and the token
-    /// issuer, with the system clock. The server and the tests both build
-    /// their state here, so they serve the same wiring.
+    /// Wires every use case to `store`, the password hasher, the token
+    /// issuer, the clock and the source of randomness. The server (system
+    /// clock, randomness seeded from the operating system) and the tests
+    /// (a fixed seed) both build their state here, so they serve the same
+    /// wiring.
     pub fn wire<S: Store>(
         settings: HttpSettings,
         store: S,
         hasher: Arc<dyn PasswordHasher>,
         tokens: Arc<dyn TokenIssuer>,
+        clock: Arc<dyn Clock>,
+        randomness: Arc<dyn Randomness>,
         limits: RateLimits,
     ) -> Self {
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         Self {
             settings: Arc::new(settings),
             database: Arc::new(store.clone()),
@@ -89,10 +93,23 @@ impl AppState {
                 hasher,
                 tokens,
                 clock.clone(),
+                randomness.clone(),
             )),
-            horses: Arc::new(Horses::new(Arc::new(store.clone()), clock.clone())),
-            training: Arc::new(Training::new(Arc::new(store.clone()), clock.clone())),
-            shows: Arc::new(Shows::new(Arc::new(store.clone()), clock.clone())),
+            horses: Arc::new(Horses::new(
+                Arc::new(store.clone()),
+                clock.clone(),
+                randomness.clone(),
+            )),
+            training: Arc::new(Training::new(
+                Arc::new(store.clone()),
+                clock.clone(),
+                randomness.clone(),
+            )),
+            shows: Arc::new(Shows::new(
+                Arc::new(store.clone()),
+                clock.clone(),
+                randomness,
+            )),
             leaderboards: Arc::new(Leaderboards::new(Arc::new(store), clock)),
             limits,
             started_at: Instant::now(),

@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use actix_web::HttpServer;
 use anyhow::Context;
+use equoria_application::clock::SystemClock;
+use equoria_application::random::SeededRandomness;
 use equoria_application::shows::scheduler::{DEFAULT_SCHEDULER_INTERVAL, run_scheduler};
 use equoria_http::security::jwt::Jwt;
 use equoria_http::security::password::Bcrypt;
@@ -208,8 +210,9 @@ fn http_settings(config: &Config) -> HttpSettings {
     }
 }
 
-/// Wires the adapters to the ports. Everything here is built once and
-/// shared by all workers (the rate limiters above all: one set of buckets).
+/// Wires the adapters to the ports: the system clock, randomness seeded
+/// from the operating system. Everything here is built once and shared by
+/// all workers (the rate limiters above all: one set of buckets).
 pub fn app_state(config: &Config, pool: &DbPool) -> anyhow::Result<AppState> {
     let hasher = Bcrypt::new(config.bcrypt_salt_rounds)
         .map_err(anyhow::Error::msg)?
@@ -239,6 +242,8 @@ pub fn app_state(config: &Config, pool: &DbPool) -> anyhow::Result<AppState> {
         pool.clone(),
         Arc::new(hasher),
         Arc::new(tokens),
+        Arc::new(SystemClock),
+        Arc::new(SeededRandomness::from_os()?),
         limits,
     ))
 }

@@ -14,6 +14,7 @@ use super::ports::*;
 use crate::StoreError;
 use crate::clock::Clock;
 use crate::paging::{Page, Paged};
+use crate::random::Randomness;
 
 /// Why an account operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +92,7 @@ pub struct Accounts {
     hasher: Arc<dyn PasswordHasher>,
     tokens: Arc<dyn TokenIssuer>,
     clock: Arc<dyn Clock>,
+    randomness: Arc<dyn Randomness>,
 }
 
 impl std::fmt::Debug for Accounts {
@@ -105,12 +107,14 @@ impl Accounts {
         hasher: Arc<dyn PasswordHasher>,
         tokens: Arc<dyn TokenIssuer>,
         clock: Arc<dyn Clock>,
+        randomness: Arc<dyn Randomness>,
     ) -> Self {
         Self {
             store,
             hasher,
             tokens,
             clock,
+            randomness,
         }
     }
 
@@ -131,7 +135,7 @@ impl Accounts {
         let breed = seeded_breed(STARTER_HORSE_BREED).ok_or_else(|| {
             AccountError::Internal("starter breed missing from the breed table".to_owned())
         })?;
-        let stats = breed.roll_stats(&mut rand::rng());
+        let stats = breed.roll_stats(&mut self.randomness.rng());
         let starter = StarterHorse {
             name: HorseName::parse(STARTER_HORSE_NAME)
                 .map_err(|e| AccountError::Internal(e.to_string()))?,

@@ -15,6 +15,7 @@ use super::ports::*;
 use crate::StoreError;
 use crate::clock::Clock;
 use crate::paging::{Page, Paged};
+use crate::random::Randomness;
 
 /// Why a horse operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +110,7 @@ pub struct AllocatedPoint {
 pub struct Horses {
     store: Arc<dyn HorseStore>,
     clock: Arc<dyn Clock>,
+    randomness: Arc<dyn Randomness>,
 }
 
 impl std::fmt::Debug for Horses {
@@ -118,8 +120,16 @@ impl std::fmt::Debug for Horses {
 }
 
 impl Horses {
-    pub fn new(store: Arc<dyn HorseStore>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+    pub fn new(
+        store: Arc<dyn HorseStore>,
+        clock: Arc<dyn Clock>,
+        randomness: Arc<dyn Randomness>,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            randomness,
+        }
     }
 
     pub async fn breeds(&self) -> Result<Vec<Breed>, HorseError> {
@@ -141,7 +151,7 @@ impl Horses {
             .await?
             .ok_or(HorseError::UnknownBreed)?;
         let now = self.clock.now();
-        let stats = breed.roll_stats(&mut rand::rng());
+        let stats = breed.roll_stats(&mut self.randomness.rng());
         let horse = NewHorse {
             breed_id: breed.id,
             name: purchase.name,

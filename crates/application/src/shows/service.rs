@@ -7,13 +7,12 @@ use equoria_domain::competition::{Entrant, NewShow, ShowOutcome, check_entry_eli
 use equoria_domain::horse::age_in_years;
 use equoria_domain::progression::Level;
 use equoria_domain::{HorseId, ShowId, UserId};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 
 use super::ports::*;
 use crate::StoreError;
 use crate::clock::Clock;
 use crate::paging::{Page, Paged};
+use crate::random::Randomness;
 
 /// How many entries and results the dashboard lists.
 pub const DASHBOARD_RECENT: u32 = 5;
@@ -101,6 +100,7 @@ pub fn score_show(
 pub struct Shows {
     store: Arc<dyn ShowStore>,
     clock: Arc<dyn Clock>,
+    randomness: Arc<dyn Randomness>,
 }
 
 impl std::fmt::Debug for Shows {
@@ -110,8 +110,16 @@ impl std::fmt::Debug for Shows {
 }
 
 impl Shows {
-    pub fn new(store: Arc<dyn ShowStore>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+    pub fn new(
+        store: Arc<dyn ShowStore>,
+        clock: Arc<dyn Clock>,
+        randomness: Arc<dyn Randomness>,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            randomness,
+        }
     }
 
     #[tracing::instrument(skip_all, fields(admin.id = %admin))]
@@ -167,7 +175,7 @@ impl Shows {
     async fn run_with(&self, id: ShowId, claim: Claim) -> Result<RunSummary, RunError> {
         let now = self.clock.now();
         let score = move |show: &ShowView, entrants: &[RunEntrant]| {
-            score_show(show, entrants, now, &mut StdRng::from_os_rng())
+            score_show(show, entrants, now, &mut self.randomness.rng())
         };
         let summary = self.store.run_show(id, now, claim, &score).await?;
         tracing::info!(

@@ -13,6 +13,7 @@ use crate::StoreError;
 use crate::clock::Clock;
 use crate::horses::{Horse, HorseRecord};
 use crate::paging::{Page, Paged};
+use crate::random::Randomness;
 
 /// Why a training request was refused.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +76,7 @@ fn general_eligibility(horse: &HorseRecord, now: DateTime<Utc>) -> Result<(), In
 pub struct Training {
     store: Arc<dyn TrainingStore>,
     clock: Arc<dyn Clock>,
+    randomness: Arc<dyn Randomness>,
 }
 
 impl std::fmt::Debug for Training {
@@ -84,8 +86,16 @@ impl std::fmt::Debug for Training {
 }
 
 impl Training {
-    pub fn new(store: Arc<dyn TrainingStore>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+    pub fn new(
+        store: Arc<dyn TrainingStore>,
+        clock: Arc<dyn Clock>,
+        randomness: Arc<dyn Randomness>,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            randomness,
+        }
     }
 
     /// Trains a horse in a discipline, exactly per the rules: eligibility first (422 reasons),
@@ -119,7 +129,7 @@ impl Training {
             &horse.stats,
             discipline,
             now,
-            &mut rand::rng(),
+            &mut self.randomness.rng(),
         );
         match self.store.record_training(owner, id, &outcome, now).await? {
             TrainingCommit::Committed { stat_gain } => Ok(TrainingReport {

@@ -11,6 +11,8 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::{self, TestRequest};
 use equoria_application::accounts::PasswordHasher;
+use equoria_application::clock::SystemClock;
+use equoria_application::random::SeededRandomness;
 use equoria_http::security::jwt::Jwt;
 use equoria_http::security::password::Bcrypt;
 use equoria_http::security::password_work::PasswordWork;
@@ -26,6 +28,9 @@ pub const ACCESS_SECRET: &[u8] =
 pub const REFRESH_SECRET: &[u8] =
     b"test-refresh-secret-0123456789abcdef0123456789abcdef0123456789ab";
 pub const PASSWORD: &str = "correct horse battery";
+/// Seed of every test application's randomness: stat rolls, training sessions and show
+/// runs come out the same on every run.
+pub const RANDOM_SEED: u64 = 0x00e9_0051_a5ee_d000;
 
 /// Knobs a test may turn.
 #[derive(Clone)]
@@ -56,7 +61,8 @@ impl Default for Options {
 }
 
 /// The application wired to `url`: bcrypt at `options.bcrypt_cost` (or the
-/// test's own hasher), fixed JWT secrets, limits from `options`.
+/// test's own hasher), fixed JWT secrets, the system clock, randomness from
+/// [`RANDOM_SEED`], limits from `options`.
 pub fn state_with(url: &str, options: Options) -> AppState {
     let pool = build_pool(&PoolSettings::new(SecretString::from(url.to_owned()))).unwrap();
     let window = Duration::from_secs(900);
@@ -73,6 +79,8 @@ pub fn state_with(url: &str, options: Options) -> AppState {
             .hasher
             .unwrap_or_else(|| Arc::new(Bcrypt::new(options.bcrypt_cost).unwrap())),
         Arc::new(Jwt::new(ACCESS_SECRET, REFRESH_SECRET)),
+        Arc::new(SystemClock),
+        Arc::new(SeededRandomness::from_seed(RANDOM_SEED)),
         limits,
     )
 }
