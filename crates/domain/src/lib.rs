@@ -11,6 +11,7 @@
 
 pub mod account;
 pub mod breed;
+pub mod client;
 pub mod competition;
 pub mod discipline;
 pub mod horse;
@@ -21,6 +22,7 @@ pub mod stats;
 pub mod text;
 pub mod training;
 
+pub use client::ClientMessage;
 pub use discipline::{Discipline, DisciplineScore};
 pub use ids::{BreedId, HorseId, ShowId, UserId};
 pub use money::Money;
