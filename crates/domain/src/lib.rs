@@ -4,7 +4,8 @@
 //! current time (`now: DateTime<Utc>`) and randomness (`rng: &mut impl Rng`) are parameters, so
 //! every rule is deterministic under test. Values are parsed once into types whose constructors
 //! enforce their invariants (stats within `0..=100`, money never negative, ...), and errors carry
-//! the offending value and say what was expected.
+//! the offending value and say what was expected; each also offers a [`ClientMessage`], the text
+//! for players, built from the rule's constants and never quoting the value.
 //!
 //! Modules follow the game rules (`docs/GAME-RULES.md`): [`stats`], [`discipline`], [`breed`],
 //! [`money`], [`progression`], [`horse`], [`training`] and [`competition`].
