@@ -5,13 +5,28 @@ use std::str::FromStr;
 
 use thiserror::Error;
 
+use crate::client::ClientMessage;
+
+/// Longest email address accepted, in bytes.
+pub const EMAIL_MAX_BYTES: usize = 254;
+/// Fewest characters of a username.
+pub const USERNAME_MIN_CHARS: usize = 3;
+/// Most characters of a username.
+pub const USERNAME_MAX_CHARS: usize = 30;
+/// Most characters of a first or last name in a profile.
+pub const PROFILE_NAME_MAX_CHARS: usize = 50;
+/// Most characters of a profile's bio.
+pub const BIO_MAX_CHARS: usize = 500;
+
 /// An email address, stored lower-case. Checked loosely (one `@`, a dot in
 /// the domain, no spaces, at most 254 bytes): delivery is the real test.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("must be an email address such as player@example.com (at most 254 characters)")]
+#[error(
+    "must be an email address such as player@example.com (at most {EMAIL_MAX_BYTES} characters)"
+)]
 pub struct EmailError;
 
 impl Email {
@@ -19,7 +34,7 @@ impl Email {
         let email = raw.trim().to_lowercase();
         let (local, domain) = email.split_once('@').ok_or(EmailError)?;
         let valid = !local.is_empty()
-            && email.len() <= 254
+            && email.len() <= EMAIL_MAX_BYTES
             && !domain.contains('@')
             && domain.contains('.')
             && !domain.starts_with('.')
@@ -44,12 +59,14 @@ impl Email {
 pub struct Username(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("must be 3-30 characters of letters, digits and underscores")]
+#[error(
+    "must be {USERNAME_MIN_CHARS}-{USERNAME_MAX_CHARS} characters of letters, digits and underscores"
+)]
 pub struct UsernameError;
 
 impl Username {
     pub fn parse(raw: &str) -> Result<Self, UsernameError> {
-        let valid = (3..=30).contains(&raw.len())
+        let valid = (USERNAME_MIN_CHARS..=USERNAME_MAX_CHARS).contains(&raw.len())
             && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if valid {
             Ok(Self(raw.to_owned()))
@@ -75,9 +92,11 @@ pub const PASSWORD_MAX_BYTES: usize = 72;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PasswordError {
-    #[error("must be at least 12 bytes long")]
+    #[error("must be at least {PASSWORD_MIN_BYTES} bytes long")]
     TooShort,
-    #[error("must be at most 72 bytes long (longer passwords would be truncated by bcrypt)")]
+    #[error(
+        "must be at most {PASSWORD_MAX_BYTES} bytes long (longer passwords would be truncated by bcrypt)"
+    )]
     TooLong,
 }
 
@@ -136,10 +155,13 @@ pub enum Role {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("must be one of user, moderator, admin")]
+#[error("must be one of {}", crate::client::joined(Role::ALL.map(Role::as_str)))]
 pub struct RoleError;
 
 impl Role {
+    /// Every role, from least to most powerful.
+    pub const ALL: [Role; 3] = [Role::User, Role::Moderator, Role::Admin];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::User => "user",
@@ -189,6 +211,26 @@ pub enum ProfileTextError {
     #[error("must not contain control characters")]
     ControlCharacter,
 }
+
+/// The `Display` of the account errors is already written for clients: it says what was
+/// expected and never quotes the value.
+macro_rules! display_is_client_ready {
+    ($($error:ty),+) => {
+        $(impl ClientMessage for $error {
+            fn client_message(&self) -> String {
+                self.to_string()
+            }
+        })+
+    };
+}
+
+display_is_client_ready!(
+    EmailError,
+    UsernameError,
+    PasswordError,
+    RoleError,
+    ProfileTextError
+);
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::client::ClientMessage;
 use crate::stats::Stat;
 
 /// A discipline a horse can train in and a show can be held in.
@@ -303,6 +304,26 @@ impl TryFrom<i16> for DisciplineScore {
 impl fmt::Display for DisciplineScore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
+    }
+}
+
+impl ClientMessage for UnknownDiscipline {
+    fn client_message(&self) -> String {
+        format!(
+            "must be one of the {DISCIPLINE_COUNT} disciplines, spelled as listed (\"{}\") or as a slug (\"{}\")",
+            Discipline::WesternPleasure.name(),
+            Discipline::WesternPleasure.slug()
+        )
+    }
+}
+
+impl ClientMessage for DisciplineScoreError {
+    fn client_message(&self) -> String {
+        format!(
+            "must be a whole number from {} to {}",
+            DisciplineScore::ZERO.get(),
+            DisciplineScore::MAX.get()
+        )
     }
 }
 

@@ -8,6 +8,8 @@ use std::str::FromStr;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use crate::client::{ClientMessage, joined};
+
 /// One game year: 7 real days.
 pub const GAME_YEAR: TimeDelta = TimeDelta::days(7);
 
@@ -36,6 +38,47 @@ pub fn date_of_birth_for_age(age_years: u32, now: DateTime<Utc>) -> DateTime<Utc
     TimeDelta::try_days(i64::from(age_years) * GAME_YEAR.num_days())
         .and_then(|lived| now.checked_sub_signed(lived))
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// The instant a horse born at `date_of_birth` turns `age_years` old: `date_of_birth +
+/// age_years * 7 days`, the inverse of [`date_of_birth_for_age`].
+///
+/// If that instant is after the latest date chrono can represent, the latest representable
+/// instant is returned.
+pub fn birthday(date_of_birth: DateTime<Utc>, age_years: u32) -> DateTime<Utc> {
+    TimeDelta::try_days(i64::from(age_years) * GAME_YEAR.num_days())
+        .and_then(|lived| date_of_birth.checked_add_signed(lived))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// The dates of birth of the horses whose age at `now` lies in an inclusive range of game
+/// years: `date_of_birth <= born_at_or_before` (old enough) and `date_of_birth > born_after`
+/// (young enough). An open end of the age range is an open end here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BirthWindow {
+    /// Horses born at or before this instant are at least the minimum age.
+    pub born_at_or_before: Option<DateTime<Utc>>,
+    /// Horses born strictly after this instant are at most the maximum age.
+    pub born_after: Option<DateTime<Utc>>,
+}
+
+impl BirthWindow {
+    /// The window of the ages `min_age..=max_age` at `now` (either end may be open):
+    /// age >= min <=> born at least `min` years ago; age <= max <=> born less than `max + 1`
+    /// years ago.
+    pub fn for_ages(min_age: Option<u32>, max_age: Option<u32>, now: DateTime<Utc>) -> Self {
+        Self {
+            born_at_or_before: min_age.map(|age| date_of_birth_for_age(age, now)),
+            born_after: max_age.map(|age| date_of_birth_for_age(age.saturating_add(1), now)),
+        }
+    }
+
+    /// Whether a horse born at `date_of_birth` is inside the window.
+    pub fn contains(&self, date_of_birth: DateTime<Utc>) -> bool {
+        self.born_at_or_before
+            .is_none_or(|end| date_of_birth <= end)
+            && self.born_after.is_none_or(|start| date_of_birth > start)
+    }
 }
 
 /// The age a player picks when buying a horse. Invariant: `0..=20`.
@@ -297,6 +340,42 @@ pub struct UnknownHealth {
     pub name: String,
 }
 
+impl ClientMessage for PurchaseAgeError {
+    fn client_message(&self) -> String {
+        format!(
+            "must be a whole number of years from 0 to {}",
+            PurchaseAge::MAX
+        )
+    }
+}
+
+impl ClientMessage for HorseNameError {
+    fn client_message(&self) -> String {
+        match self {
+            HorseNameError::TooShort { .. } => format!(
+                "must be at least {} characters after trimming",
+                HorseName::MIN_CHARS
+            ),
+            HorseNameError::TooLong { .. } => {
+                format!("must be at most {} characters", HorseName::MAX_CHARS)
+            }
+            HorseNameError::ControlCharacter { .. } => "must not contain control or invisible formatting characters (such as bidi overrides or zero-width characters)".to_owned(),
+        }
+    }
+}
+
+impl ClientMessage for UnknownSex {
+    fn client_message(&self) -> String {
+        format!("must be one of {}", joined(Sex::ALL.map(Sex::as_str)))
+    }
+}
+
+impl ClientMessage for UnknownHealth {
+    fn client_message(&self) -> String {
+        format!("must be one of {}", joined(Health::ALL.map(Health::as_str)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -417,6 +496,27 @@ mod tests {
         assert!(Health::parse("sick").is_err());
     }
 
+    #[test]
+    fn client_messages_state_the_rule_without_the_value() {
+        let long = "x".repeat(51);
+        let message = HorseName::parse(&long).unwrap_err().client_message();
+        assert_eq!(message, "must be at most 50 characters");
+        assert!(
+            !HorseName::parse("q")
+                .unwrap_err()
+                .client_message()
+                .contains('q')
+        );
+        assert_eq!(
+            Sex::parse("unicorn").unwrap_err().client_message(),
+            "must be one of Stallion, Mare, Gelding, Colt, Filly"
+        );
+        assert_eq!(
+            PurchaseAge::try_from(77_i64).unwrap_err().client_message(),
+            "must be a whole number of years from 0 to 20"
+        );
+    }
+
     proptest! {
         #[test]
         fn date_of_birth_for_age_gives_that_age_back(
@@ -428,6 +528,31 @@ mod tests {
             prop_assert_eq!(age_in_years(dob, now), age);
             // Until a full game year has passed the age does not change.
             prop_assert_eq!(age_in_years(dob, now + TimeDelta::seconds(offset_s)), age);
+        }
+
+        #[test]
+        fn a_birth_window_holds_exactly_the_horses_of_its_ages(
+            min in 0u32..30,
+            span in 0u32..30,
+            lived_s in 0i64..40 * 604_800,
+        ) {
+            let now = now();
+            let dob = now - TimeDelta::seconds(lived_s);
+            let age = age_in_years(dob, now);
+            let window = BirthWindow::for_ages(Some(min), Some(min + span), now);
+            prop_assert_eq!(window.contains(dob), (min..=min + span).contains(&age));
+            prop_assert!(BirthWindow::for_ages(None, None, now).contains(dob));
+        }
+
+        #[test]
+        fn a_horse_is_n_years_old_from_its_nth_birthday_on(age in 0u32..1_000, offset_s in 0i64..604_800) {
+            let dob = now();
+            let day = birthday(dob, age);
+            prop_assert_eq!(age_in_years(dob, day), age);
+            prop_assert_eq!(age_in_years(dob, day + TimeDelta::seconds(offset_s)), age);
+            if age > 0 {
+                prop_assert_eq!(age_in_years(dob, day - TimeDelta::seconds(1)), age - 1);
+            }
         }
 
         #[test]

@@ -1,5 +1,6 @@
 //! Money: a whole, never negative number of coins.
 
+use crate::client::ClientMessage;
 use std::fmt;
 
 /// An amount of coins. Invariant: never negative.
@@ -100,6 +101,12 @@ impl From<Money> for i64 {
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} coins", self.0)
+    }
+}
+
+impl ClientMessage for NegativeMoney {
+    fn client_message(&self) -> String {
+        "must be a whole number of coins, 0 or more".to_owned()
     }
 }
 

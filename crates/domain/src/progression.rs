@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use crate::client::ClientMessage;
 use crate::stats::{Stat, StatValue, Stats};
 
 /// XP needed to go up one level (and, for horses, to earn one stat point).
@@ -191,6 +192,26 @@ pub fn allocate_stat_point(
         new_value,
         points_spent: points_spent + 1,
     })
+}
+
+impl ClientMessage for LevelError {
+    fn client_message(&self) -> String {
+        format!("must be a whole number, at least {}", Level::ONE.get())
+    }
+}
+
+impl ClientMessage for AllocationRefused {
+    fn client_message(&self) -> String {
+        match self {
+            AllocationRefused::NoPointsAvailable => format!(
+                "The horse has no stat points to spend: each {XP_PER_LEVEL} horse XP earns one."
+            ),
+            AllocationRefused::StatAtMaximum { .. } => format!(
+                "That stat is already at the maximum of {}.",
+                StatValue::MAX.get()
+            ),
+        }
+    }
 }
 
 #[cfg(test)]

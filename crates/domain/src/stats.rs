@@ -3,6 +3,7 @@
 //! Invariant: a [`StatValue`] is always within `0..=100`, so a [`Stats`] can never hold an
 //! out-of-range stat, whatever arithmetic is applied to it through this API.
 
+use crate::client::{ClientMessage, joined};
 use std::fmt;
 use std::str::FromStr;
 
@@ -277,6 +278,22 @@ impl StatGain {
     #[must_use]
     pub const fn applied_to(&self, stats: Stats) -> Stats {
         stats.with(self.stat, self.new_value)
+    }
+}
+
+impl ClientMessage for UnknownStat {
+    fn client_message(&self) -> String {
+        format!("must be one of {}", joined(Stat::ALL.map(Stat::as_str)))
+    }
+}
+
+impl ClientMessage for StatValueError {
+    fn client_message(&self) -> String {
+        format!(
+            "must be a whole number from {} to {}",
+            StatValue::MIN.get(),
+            StatValue::MAX.get()
+        )
     }
 }
 

@@ -3,8 +3,9 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
 
+use crate::client::ClientMessage;
 use crate::discipline::{Discipline, DisciplineScore};
-use crate::horse::Health;
+use crate::horse::{BirthWindow, Health, birthday};
 use crate::progression::TRAINING_XP;
 use crate::stats::{StatGain, Stats};
 
@@ -49,11 +50,32 @@ impl Ineligible {
     }
 }
 
+impl ClientMessage for Ineligible {
+    fn client_message(&self) -> String {
+        match self {
+            Ineligible::DisciplineNotAllowed => {
+                "Only gaited breeds may train in this discipline.".to_owned()
+            }
+            Ineligible::TooOld { .. } => format!(
+                "The horse is too old: horses older than {TRAINING_MAX_AGE} no longer train."
+            ),
+            Ineligible::TooYoung { .. } => {
+                format!("The horse is too young: horses train from age {TRAINING_MIN_AGE}.")
+            }
+            Ineligible::Injured => "The horse is injured and cannot train.".to_owned(),
+            Ineligible::OnCooldown { until } => format!(
+                "The horse trained less than {} days ago; it can train again at {}.",
+                TRAINING_COOLDOWN.num_days(),
+                until.to_rfc3339()
+            ),
+        }
+    }
+}
+
 /// Checks whether a horse may train in `discipline` at `now`.
 ///
 /// Eligible exactly when: the discipline is allowed for the breed (only gaited breeds may train
-/// Gaited), the age is 3 to 20 inclusive, the horse is healthy, and the cooldown has ended
-/// (`training_cooldown_end` is `None` or `<= now`).
+/// Gaited) and [`check_trainable`] passes (age 3 to 20 inclusive, healthy, cooldown over).
 ///
 /// When several reasons apply, the one reported is the first in this order, most lasting first,
 /// so that a player is never told "wait until X" only to be refused for another reason at X:
@@ -73,6 +95,24 @@ pub fn check_training_eligibility(
     if !discipline.allows(breed_is_gaited) {
         return Err(Ineligible::DisciplineNotAllowed);
     }
+    check_trainable(age, health, training_cooldown_end, now)
+}
+
+/// Checks whether a horse may train now in at least one discipline: the rules that do not
+/// depend on the discipline. Every breed may train every discipline but Gaited, so these are
+/// the whole rule for "can train in some discipline", and `DisciplineNotAllowed` is never the
+/// answer.
+///
+/// Eligible exactly when the age is [`TRAINING_MIN_AGE`] to [`TRAINING_MAX_AGE`] inclusive, the
+/// horse is healthy and the cooldown has ended (`training_cooldown_end` is `None` or `<= now`).
+/// Reasons are reported in the order of [`check_training_eligibility`]: `TooOld`, `TooYoung`,
+/// `Injured`, `OnCooldown`.
+pub fn check_trainable(
+    age: u32,
+    health: Health,
+    training_cooldown_end: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), Ineligible> {
     if age > TRAINING_MAX_AGE {
         return Err(Ineligible::TooOld { age });
     }
@@ -86,6 +126,38 @@ pub fn check_training_eligibility(
         Some(until) if now < until => Err(Ineligible::OnCooldown { until }),
         _ => Ok(()),
     }
+}
+
+/// The instant a horse born at `date_of_birth` is first old enough to train: its
+/// [`TRAINING_MIN_AGE`]th birthday.
+pub fn training_age_reached_at(date_of_birth: DateTime<Utc>) -> DateTime<Utc> {
+    birthday(date_of_birth, TRAINING_MIN_AGE)
+}
+
+/// When a horse refused for `reason` will be able to train, if that moment is known: the end of
+/// the cooldown, or for a horse too young the later of [`training_age_reached_at`] and the end
+/// of the cooldown. `None` for reasons that do not pass with time alone (too old, injured, a
+/// discipline the breed may not train).
+pub fn next_training_at(
+    reason: Ineligible,
+    date_of_birth: DateTime<Utc>,
+    training_cooldown_end: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    match reason {
+        Ineligible::OnCooldown { until } => Some(until),
+        Ineligible::TooYoung { .. } => {
+            let old_enough = training_age_reached_at(date_of_birth);
+            Some(training_cooldown_end.map_or(old_enough, |until| until.max(old_enough)))
+        }
+        Ineligible::TooOld { .. } | Ineligible::Injured | Ineligible::DisciplineNotAllowed => None,
+    }
+}
+
+/// The dates of birth of the horses old enough and young enough to train at `now` (ages
+/// [`TRAINING_MIN_AGE`] to [`TRAINING_MAX_AGE`] inclusive), for filters that select trainable
+/// horses by date of birth.
+pub fn training_birth_window(now: DateTime<Utc>) -> BirthWindow {
+    BirthWindow::for_ages(Some(TRAINING_MIN_AGE), Some(TRAINING_MAX_AGE), now)
 }
 
 /// What one training session does. The caller persists it: discipline score, stat gain, owner
@@ -251,6 +323,71 @@ mod tests {
             Err(Ineligible::TooYoung { age: 1 })
         );
         assert_eq!(check(5, Health::Injured, true), Err(Ineligible::Injured));
+    }
+
+    #[test]
+    fn the_discipline_free_check_is_the_full_check_for_a_discipline_every_breed_may_train() {
+        let later = Some(now() + TimeDelta::days(1));
+        for age in [1, 3, 20, 25] {
+            for health in Health::ALL {
+                for cooldown in [None, later] {
+                    assert_eq!(
+                        check_trainable(age, health, cooldown, now()),
+                        check_training_eligibility(
+                            age,
+                            health,
+                            false,
+                            Discipline::Dressage,
+                            cooldown,
+                            now()
+                        )
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_young_horse_may_train_from_its_third_birthday_or_the_end_of_its_cooldown() {
+        let born = now();
+        let third_birthday = born + TimeDelta::days(21);
+        assert_eq!(training_age_reached_at(born), third_birthday);
+        let too_young = Ineligible::TooYoung { age: 1 };
+        assert_eq!(
+            next_training_at(too_young, born, None),
+            Some(third_birthday)
+        );
+        let early = Some(third_birthday - TimeDelta::days(1));
+        assert_eq!(
+            next_training_at(too_young, born, early),
+            Some(third_birthday)
+        );
+        let late = third_birthday + TimeDelta::days(2);
+        assert_eq!(next_training_at(too_young, born, Some(late)), Some(late));
+        let until = now() + TimeDelta::hours(5);
+        assert_eq!(
+            next_training_at(Ineligible::OnCooldown { until }, born, Some(until)),
+            Some(until)
+        );
+        for lasting in [
+            Ineligible::TooOld { age: 30 },
+            Ineligible::Injured,
+            Ineligible::DisciplineNotAllowed,
+        ] {
+            assert_eq!(next_training_at(lasting, born, Some(late)), None);
+        }
+    }
+
+    #[test]
+    fn the_training_birth_window_holds_the_horses_of_3_to_20() {
+        let window = training_birth_window(now());
+        for age in 0..30 {
+            let born = crate::horse::date_of_birth_for_age(age, now());
+            let oldest_moment = born - TimeDelta::days(7) + TimeDelta::seconds(1);
+            let trainable = (TRAINING_MIN_AGE..=TRAINING_MAX_AGE).contains(&age);
+            assert_eq!(window.contains(born), trainable, "{age}");
+            assert_eq!(window.contains(oldest_moment), trainable, "{age}");
+        }
     }
 
     #[test]

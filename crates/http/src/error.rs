@@ -1,17 +1,30 @@
-//! The JSON error envelope, the generic errors, and the mapping of store
-//! failures and of statuses produced outside the handlers to that envelope.
-//! Each route module maps its own use case's errors to an `ApiError`.
+//! The JSON error envelope and the one place where failures become statuses:
+//! the generic errors, the errors of the security layer, statuses produced
+//! outside the handlers ([`ApiError::from_status`]), and every use case's and
+//! domain refusal's error (the `From` impls below), so a handler only writes
+//! `?`. Messages about a rule come from the domain's
+//! [`ClientMessage`](equoria_domain::ClientMessage), never from texts here.
 //!
 //! Handlers return `Result<_, ApiError>`. The response body is rendered by
 //! the edge middleware (see [`crate::middleware::edge`]), which knows the
 //! request id; the internal cause, when there is one, is logged there once
 //! and never sent to the client.
 
+use std::time::Duration;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use equoria_application::StoreError;
+use equoria_application::accounts::AccountError;
+use equoria_application::horses::HorseError;
+use equoria_application::shows::{CreateShowError, EntryRefusal, RunError, ShowLookupError};
+use equoria_application::training::TrainingError;
+use equoria_domain::ClientMessage;
+use equoria_domain::competition::{COMPETITION_MAX_AGE, COMPETITION_MIN_AGE, EntryIneligible};
+use equoria_domain::progression::AllocationRefused;
+use equoria_domain::training::Ineligible;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 /// One offending input field of a `VALIDATION_FAILED` error.
@@ -111,6 +124,64 @@ impl ApiError {
             "An unexpected error occurred; it has been logged.",
         )
         .with_cause(cause)
+    }
+
+    /// 401 `UNAUTHORIZED`: no usable access token; `message` says what was wrong with it.
+    pub fn unauthorized(message: &str) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)
+    }
+
+    /// 403 `FORBIDDEN`: an admin route called by a player who is not an admin.
+    pub fn admin_only() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            "This action requires the admin role.",
+        )
+    }
+
+    /// 503 `SERVER_BUSY`: no password-hashing slot was free in time.
+    pub fn server_busy() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVER_BUSY",
+            "Too many password checks are in progress; retry after the time given in Retry-After.",
+        )
+    }
+
+    /// 408 `REQUEST_TIMEOUT`: the body did not arrive within `limit`.
+    pub fn request_timeout(limit: Duration) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "REQUEST_TIMEOUT",
+            format!(
+                "The request body did not arrive within {} ms.",
+                limit.as_millis()
+            ),
+        )
+    }
+
+    /// 400 `VALIDATION_FAILED` naming one field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
+    }
+
+    /// 404 for a show that does not exist.
+    pub fn show_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "The show does not exist.",
+        )
+    }
+
+    /// A refusal by a game rule: `status`, the rule's stable `code`, and the domain's client
+    /// message.
+    fn refused(status: StatusCode, code: &'static str, reason: &impl ClientMessage) -> Self {
+        Self::new(status, code, reason.client_message())
     }
 
     /// The generic error for a status produced outside our handlers (the
@@ -228,6 +299,205 @@ impl From<StoreError> for ApiError {
                 "The resource changed while the request ran; retry.",
             ),
             StoreError::Other(cause) => Self::internal(cause),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::DuplicateEmail => Self::new(
+                StatusCode::CONFLICT,
+                "EMAIL_TAKEN",
+                "An account with this email already exists.",
+            ),
+            AccountError::DuplicateUsername => Self::new(
+                StatusCode::CONFLICT,
+                "USERNAME_TAKEN",
+                "This username is already taken.",
+            ),
+            AccountError::InvalidCredentials => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "INVALID_CREDENTIALS",
+                "Invalid email or password.",
+            ),
+            AccountError::WrongCurrentPassword => Self::new(
+                StatusCode::FORBIDDEN,
+                "INCORRECT_PASSWORD",
+                "The current password is incorrect.",
+            ),
+            AccountError::InvalidToken => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "INVALID_TOKEN",
+                "The refresh token is invalid, expired or revoked.",
+            ),
+            AccountError::TokenReused => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "TOKEN_REUSED",
+                "This refresh token was already used; the session has been revoked. Log in again.",
+            ),
+            AccountError::NotFound => Self::not_found(),
+            AccountError::Internal(cause) => Self::internal(cause),
+            AccountError::Store(err) => err.into(),
+        }
+    }
+}
+
+impl From<HorseError> for ApiError {
+    fn from(err: HorseError) -> Self {
+        match err {
+            HorseError::NotFound | HorseError::BreedNotFound => Self::not_found(),
+            HorseError::UnknownBreed => Self::invalid_field(
+                "breedId",
+                "does not name a known breed (see GET /api/breeds)",
+            ),
+            HorseError::InsufficientFunds { price } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "INSUFFICIENT_FUNDS",
+                format!("You do not have enough money: a horse costs {price} coins."),
+            )
+            .with_details(json!({ "price": price })),
+            HorseError::HorseLimitReached { limit } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "HORSE_LIMIT_REACHED",
+                format!("You already own the maximum of {limit} horses."),
+            )
+            .with_details(json!({ "limit": limit })),
+            HorseError::Entered => Self::new(
+                StatusCode::CONFLICT,
+                "HORSE_ENTERED",
+                "The horse is entered in a show that has not run yet; it can be deleted once the show has run.",
+            ),
+            HorseError::Allocation(reason) => reason.into(),
+            HorseError::Store(err) => err.into(),
+        }
+    }
+}
+
+impl From<AllocationRefused> for ApiError {
+    fn from(reason: AllocationRefused) -> Self {
+        Self::refused(StatusCode::UNPROCESSABLE_ENTITY, reason.code(), &reason)
+    }
+}
+
+impl From<TrainingError> for ApiError {
+    fn from(err: TrainingError) -> Self {
+        match err {
+            TrainingError::NotFound => Self::not_found(),
+            TrainingError::Ineligible(reason) => reason.into(),
+            TrainingError::Store(err) => err.into(),
+        }
+    }
+}
+
+/// A training refusal: 422 with the reason as `code`, and the facts a client needs to act on
+/// it in `details`.
+impl From<Ineligible> for ApiError {
+    fn from(reason: Ineligible) -> Self {
+        let err = Self::refused(StatusCode::UNPROCESSABLE_ENTITY, reason.code(), &reason);
+        match reason {
+            Ineligible::OnCooldown { until } => {
+                err.with_details(json!({ "nextEligibleAt": until.to_rfc3339() }))
+            }
+            Ineligible::TooOld { age } | Ineligible::TooYoung { age } => {
+                err.with_details(json!({ "age": age }))
+            }
+            Ineligible::Injured | Ineligible::DisciplineNotAllowed => err,
+        }
+    }
+}
+
+impl From<ShowLookupError> for ApiError {
+    fn from(err: ShowLookupError) -> Self {
+        match err {
+            ShowLookupError::NotFound => Self::show_not_found(),
+            ShowLookupError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<CreateShowError> for ApiError {
+    fn from(err: CreateShowError) -> Self {
+        match err {
+            CreateShowError::DuplicateName => Self::new(
+                StatusCode::CONFLICT,
+                "SHOW_NAME_TAKEN",
+                "A show with this name already exists.",
+            ),
+            CreateShowError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<EntryRefusal> for ApiError {
+    fn from(err: EntryRefusal) -> Self {
+        match err {
+            EntryRefusal::ShowNotFound => Self::show_not_found(),
+            EntryRefusal::HorseNotFound => Self::new(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                "You have no horse with this id.",
+            ),
+            EntryRefusal::ShowClosed => Self::new(
+                StatusCode::CONFLICT,
+                "SHOW_CLOSED",
+                "This show no longer accepts entries.",
+            ),
+            EntryRefusal::AlreadyEntered => Self::new(
+                StatusCode::CONFLICT,
+                "ALREADY_ENTERED",
+                "This horse is already entered in this show.",
+            ),
+            EntryRefusal::ShowFull => Self::new(
+                StatusCode::CONFLICT,
+                "SHOW_FULL",
+                "This show has reached its maximum number of entries.",
+            ),
+            EntryRefusal::Ineligible(reason) => reason.into(),
+            EntryRefusal::InsufficientFunds { fee, balance } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "INSUFFICIENT_FUNDS",
+                "Your balance does not cover the entry fee.",
+            )
+            .with_details(json!({"entryFee": fee.coins(), "money": balance.coins()})),
+            EntryRefusal::Store(e) => e.into(),
+        }
+    }
+}
+
+/// A show entry refused by the horse-side rules: 422 with the reason as `code`, and the bounds
+/// the horse missed in `details`.
+impl From<EntryIneligible> for ApiError {
+    fn from(reason: EntryIneligible) -> Self {
+        let details = match reason {
+            EntryIneligible::TooOld { age } | EntryIneligible::TooYoung { age } => {
+                json!({"age": age, "minAge": COMPETITION_MIN_AGE, "maxAge": COMPETITION_MAX_AGE})
+            }
+            EntryIneligible::LevelOutOfRange { level, min, max } => {
+                json!({"level": level.get(), "minLevel": min.get(), "maxLevel": max.get()})
+            }
+            EntryIneligible::DisciplineNotAllowed | EntryIneligible::Injured => json!({}),
+        };
+        Self::refused(StatusCode::UNPROCESSABLE_ENTITY, reason.code(), &reason)
+            .with_details(details)
+    }
+}
+
+impl From<RunError> for ApiError {
+    fn from(err: RunError) -> Self {
+        match err {
+            RunError::NotFound => Self::show_not_found(),
+            RunError::AlreadyRun => Self::new(
+                StatusCode::CONFLICT,
+                "ALREADY_RUN",
+                "This show has already run.",
+            ),
+            RunError::Busy => Self::new(
+                StatusCode::CONFLICT,
+                "CONFLICT",
+                "The show is being run right now; retry.",
+            ),
+            RunError::Store(e) => e.into(),
         }
     }
 }

@@ -4,8 +4,9 @@
 //! 400 if malformed) and lets `T` pull its fields through [`Fields`], which
 //! records *every* missing field, wrong type and unknown field instead of
 //! stopping at the first. The [`validate!`](crate::validate) macro then
-//! parses the raw values into domain types, again collecting every failure.
-//! Messages say what was expected and never echo the submitted value. A field
+//! parses the raw values into domain types, again collecting every failure,
+//! each reported with the domain error's client message. Messages say what
+//! was expected and never echo the submitted value. A field
 //! holding the NUL character (which PostgreSQL cannot store) is refused
 //! whatever its expected type.
 
@@ -14,6 +15,7 @@ use std::pin::Pin;
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use equoria_domain::ClientMessage;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -154,8 +156,35 @@ fn expected_type<T>() -> &'static str {
     }
 }
 
-/// Records the outcome of one parse step for [`validate!`](crate::validate).
-pub fn check<T, E: std::fmt::Display>(
+/// A field message of the HTTP layer itself (for inputs no domain type parses, such as ids):
+/// what was expected, never the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expected(pub &'static str);
+
+impl ClientMessage for Expected {
+    fn client_message(&self) -> String {
+        self.0.to_owned()
+    }
+}
+
+/// A positive id from a request body. Anything else is malformed input (400 on the field),
+/// whatever the route: only a well-formed id can name a resource that does not exist (404).
+pub fn positive_id(raw: i64) -> Result<i64, Expected> {
+    if raw > 0 {
+        Ok(raw)
+    } else {
+        Err(Expected("must be a positive whole number"))
+    }
+}
+
+/// A positive id given as text (a query parameter), refused as [`positive_id`] refuses one.
+pub fn positive_id_text(raw: &str) -> Result<i64, Expected> {
+    positive_id(raw.parse().unwrap_or(0))
+}
+
+/// Records the outcome of one parse step for [`validate!`](crate::validate); the field's
+/// message is the error's [`ClientMessage`], which never quotes the value.
+pub fn check<T, E: ClientMessage>(
     errors: &mut Vec<FieldError>,
     field: &str,
     result: Result<T, E>,
@@ -165,7 +194,7 @@ pub fn check<T, E: std::fmt::Display>(
         Err(err) => {
             errors.push(FieldError {
                 field: field.to_owned(),
-                message: err.to_string(),
+                message: err.client_message(),
             });
             None
         }

@@ -290,10 +290,27 @@ async fn each_entry_rule_is_refused_with_its_own_status_and_code() {
         code(enter(&app, &rider, show, foal).await),
         expect(422, "TOO_YOUNG")
     );
+    let (status, body) = enter(&app, &rider, show, veteran).await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("TOO_OLD")));
     assert_eq!(
-        code(enter(&app, &rider, show, veteran).await),
-        expect(422, "TOO_OLD")
+        body["details"],
+        json!({"age": 22, "minAge": 3, "maxAge": 21})
     );
+    // The message states the rule; the horse's age is in the details only.
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("21") && !message.contains("22"), "{body}");
+    // A horseId that is not a positive whole number is malformed input (400 on the field), as
+    // on every route that takes one in a body; a well-formed id of no horse of yours is the
+    // 404 above.
+    for horse_id in [0, -3] {
+        let (status, body) = enter(&app, &rider, show, horse_id).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("VALIDATION_FAILED")),
+            "{body}"
+        );
+        assert_eq!(body["errors"][0]["field"], "horseId", "{body}");
+    }
     assert_eq!(
         code(enter(&app, &rider, show, injured).await),
         expect(422, "INJURED")

@@ -4,9 +4,7 @@ use crate::xp::XpEvent;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use equoria_domain::horse::{
-    HorseName, MAX_HORSES_PER_USER, PurchaseAge, Sex, date_of_birth_for_age,
-};
+use equoria_domain::horse::{BirthWindow, HorseName, MAX_HORSES_PER_USER, PurchaseAge, Sex};
 use equoria_domain::money::HORSE_PRICE;
 use equoria_domain::progression::{AllocationRefused, StatAllocation, allocate_stat_point};
 use equoria_domain::{BreedId, HorseId, Stat, UserId};
@@ -200,15 +198,12 @@ impl Horses {
         page: Page,
     ) -> Result<Paged<Horse>, HorseError> {
         let now = self.clock.now();
+        let window = BirthWindow::for_ages(filter.min_age, filter.max_age, now);
         let query = HorseListQuery {
             breed_id: filter.breed_id,
             sex: filter.sex,
-            // age >= min  <=>  born at least min years ago
-            born_at_or_before: filter.min_age.map(|a| date_of_birth_for_age(a, now)),
-            // age <= max  <=>  born less than max + 1 years ago
-            born_after: filter
-                .max_age
-                .map(|a| date_of_birth_for_age(a.saturating_add(1), now)),
+            born_at_or_before: window.born_at_or_before,
+            born_after: window.born_after,
             name_contains: filter.name,
             sort: filter.sort,
         };

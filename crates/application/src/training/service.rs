@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use equoria_domain::horse::GAME_YEAR;
-use equoria_domain::training::{Ineligible, TRAINING_MIN_AGE, check_training_eligibility, train};
+use equoria_domain::training::{
+    Ineligible, check_trainable, check_training_eligibility, next_training_at, train,
+};
 use equoria_domain::{Discipline, DisciplineScore, HorseId, StatGain, UserId};
 
 use super::ports::*;
@@ -58,14 +59,12 @@ pub struct TrainingStatus {
     pub allowed: Vec<Discipline>,
 }
 
-/// Checks eligibility for "any allowed discipline": every breed may train Western Pleasure,
-/// so the discipline check can never be the reason.
+/// Whether the horse can train now in some discipline its breed allows (see
+/// [`check_trainable`]).
 fn general_eligibility(horse: &HorseRecord, now: DateTime<Utc>) -> Result<(), Ineligible> {
-    check_training_eligibility(
+    check_trainable(
         horse.age(now),
         horse.health,
-        horse.breed_gaited,
-        Discipline::WesternPleasure,
         horse.training_cooldown_end,
         now,
     )
@@ -164,18 +163,9 @@ impl Training {
         let now = self.clock.now();
         let horse = &subject.horse;
         let verdict = general_eligibility(horse, now);
-        let next_eligible_at = match verdict {
-            Ok(()) | Err(Ineligible::Injured | Ineligible::TooOld { .. }) => None,
-            Err(Ineligible::DisciplineNotAllowed) => None,
-            Err(Ineligible::OnCooldown { until }) => Some(until),
-            Err(Ineligible::TooYoung { .. }) => {
-                let third_birthday = horse.date_of_birth + GAME_YEAR * TRAINING_MIN_AGE as i32;
-                Some(match horse.training_cooldown_end {
-                    Some(until) if until > third_birthday => until,
-                    _ => third_birthday,
-                })
-            }
-        };
+        let next_eligible_at = verdict.err().and_then(|reason| {
+            next_training_at(reason, horse.date_of_birth, horse.training_cooldown_end)
+        });
         let scores = Discipline::ALL
             .into_iter()
             .map(|d| (d, subject.score(d)))

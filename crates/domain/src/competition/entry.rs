@@ -1,5 +1,6 @@
 //! Whether a horse may enter a show.
 
+use crate::client::ClientMessage;
 use crate::discipline::Discipline;
 use crate::horse::Health;
 use crate::progression::Level;
@@ -80,6 +81,26 @@ pub fn check_entry_eligibility(
         return Err(EntryIneligible::Injured);
     }
     Ok(())
+}
+
+impl ClientMessage for EntryIneligible {
+    fn client_message(&self) -> String {
+        match self {
+            EntryIneligible::DisciplineNotAllowed => {
+                "This show's discipline is open to gaited breeds only.".to_owned()
+            }
+            EntryIneligible::TooOld { .. } => format!(
+                "The horse is too old: horses older than {COMPETITION_MAX_AGE} no longer compete."
+            ),
+            EntryIneligible::TooYoung { .. } => {
+                format!("The horse is too young: horses compete from age {COMPETITION_MIN_AGE}.")
+            }
+            EntryIneligible::LevelOutOfRange { min, max, .. } => {
+                format!("The horse's level is outside this show's range, levels {min} to {max}.")
+            }
+            EntryIneligible::Injured => "The horse is injured and cannot compete.".to_owned(),
+        }
+    }
 }
 
 #[cfg(test)]

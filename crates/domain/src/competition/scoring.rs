@@ -11,6 +11,7 @@ use std::fmt;
 
 use rand::Rng;
 
+use crate::client::ClientMessage;
 use crate::discipline::{Discipline, DisciplineScore};
 use crate::money::Money;
 use crate::progression::{owner_xp_for_placement, placement_index};
@@ -319,6 +320,12 @@ fn take(pool: &mut Money, amount: Money) -> Money {
             amount
         }
         None => std::mem::replace(pool, Money::ZERO),
+    }
+}
+
+impl ClientMessage for LuckError {
+    fn client_message(&self) -> String {
+        format!("must be a number from {LUCK_MIN} to {LUCK_MAX}")
     }
 }
 

@@ -4,6 +4,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
+use crate::client::ClientMessage;
 use crate::discipline::{Discipline, UnknownDiscipline};
 use crate::money::Money;
 use crate::progression::{Level, LevelError};
@@ -478,6 +479,72 @@ impl NewShow {
                 schedule,
             }),
             _ => Err(ShowDraftErrors { errors }),
+        }
+    }
+}
+
+impl ClientMessage for ShowNameError {
+    fn client_message(&self) -> String {
+        match self {
+            ShowNameError::Empty { .. } | ShowNameError::TooLong { .. } => format!(
+                "must be 1 to {} characters after trimming",
+                ShowName::MAX_CHARS
+            ),
+            ShowNameError::ControlCharacter { .. } => {
+                "must not contain control or invisible formatting characters".to_owned()
+            }
+        }
+    }
+}
+
+impl ClientMessage for EntryFeeError {
+    fn client_message(&self) -> String {
+        format!(
+            "must be a whole number of coins from 0 to {}",
+            EntryFee::MAX_COINS
+        )
+    }
+}
+
+impl ClientMessage for PrizePoolError {
+    fn client_message(&self) -> String {
+        format!("must be a whole number of coins from 0 to {MAX_PRIZE_POOL_COINS}")
+    }
+}
+
+impl ClientMessage for LevelRangeError {
+    fn client_message(&self) -> String {
+        "must not be below the minimum level".to_owned()
+    }
+}
+
+impl ClientMessage for MaxEntriesError {
+    fn client_message(&self) -> String {
+        format!(
+            "must be a whole number from {} to {}",
+            MaxEntries::MIN,
+            MaxEntries::MAX
+        )
+    }
+}
+
+impl ClientMessage for ScheduleError {
+    fn client_message(&self) -> String {
+        "must be at or before the time the show runs".to_owned()
+    }
+}
+
+impl ClientMessage for ShowDraftError {
+    fn client_message(&self) -> String {
+        match self {
+            ShowDraftError::Name(e) => e.client_message(),
+            ShowDraftError::Discipline(e) => e.client_message(),
+            ShowDraftError::EntryFee(e) => e.client_message(),
+            ShowDraftError::PrizePool(e) => e.client_message(),
+            ShowDraftError::MinLevel(e) | ShowDraftError::MaxLevel(e) => e.client_message(),
+            ShowDraftError::LevelRange(e) => e.client_message(),
+            ShowDraftError::MaxEntries(e) => e.client_message(),
+            ShowDraftError::Schedule(e) => e.client_message(),
         }
     }
 }

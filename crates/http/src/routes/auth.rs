@@ -2,12 +2,14 @@
 
 use actix_web::{HttpResponse, web};
 use equoria_application::accounts::{IssuedTokens, ProfilePatch, Registration, UserProfile};
-use equoria_domain::account::{Email, Password, Redacted, Username, parse_profile_text};
+use equoria_domain::account::{
+    BIO_MAX_CHARS, Email, PROFILE_NAME_MAX_CHARS, Password, ProfileTextError, Redacted, Username,
+    parse_profile_text,
+};
 use equoria_domain::progression::Level;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::account_error;
 use crate::dto::{created, ok};
 use crate::extract::{Body, Fields, FromBody};
 use crate::security::auth::AuthUser;
@@ -154,9 +156,9 @@ fn optional_text(
     value: Option<String>,
     max: usize,
     multiline: bool,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, ProfileTextError> {
     value
-        .map(|v| parse_profile_text(&v, max, multiline).map_err(|e| e.to_string()))
+        .map(|v| parse_profile_text(&v, max, multiline))
         .transpose()
 }
 
@@ -173,8 +175,8 @@ pub async fn register(
         email = Email::parse(&body.email) => "email",
         username = Username::parse(&body.username) => "username",
         password = Password::parse(&body.password) => "password",
-        first_name = optional_text(body.first_name, 50, false) => "firstName",
-        last_name = optional_text(body.last_name, 50, false) => "lastName",
+        first_name = optional_text(body.first_name, PROFILE_NAME_MAX_CHARS, false) => "firstName",
+        last_name = optional_text(body.last_name, PROFILE_NAME_MAX_CHARS, false) => "lastName",
     }
     let session = state
         .accounts
@@ -185,8 +187,7 @@ pub async fn register(
             first_name,
             last_name,
         })
-        .await
-        .map_err(account_error)?;
+        .await?;
     Ok(created(SessionDto {
         user: session.user.into(),
         tokens: session.tokens.into(),
@@ -235,8 +236,7 @@ pub async fn login(
     let session = state
         .accounts
         .login(email.as_ref(), Password::candidate(&body.password).ok())
-        .await
-        .map_err(account_error)?;
+        .await?;
     Ok(ok(SessionDto {
         user: session.user.into(),
         tokens: session.tokens.into(),
@@ -275,11 +275,7 @@ pub async fn refresh(
     state: web::Data<AppState>,
     Body(body): Body<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let tokens = state
-        .accounts
-        .refresh(&body.refresh_token)
-        .await
-        .map_err(account_error)?;
+    let tokens = state.accounts.refresh(&body.refresh_token).await?;
     Ok(ok(TokensDto::from(tokens)))
 }
 
@@ -291,11 +287,7 @@ pub async fn logout(
     state: web::Data<AppState>,
     Body(body): Body<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .accounts
-        .logout(&body.refresh_token)
-        .await
-        .map_err(account_error)?;
+    state.accounts.logout(&body.refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -348,8 +340,7 @@ pub async fn change_password(
             Password::candidate(&body.current_password).ok(),
             new_password,
         )
-        .await
-        .map_err(account_error)?;
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -358,11 +349,7 @@ pub async fn change_password(
     (status = 200, description = "Own profile", body = inline(crate::dto::Success<UserDto>)),
     (status = 401, description = "Not authenticated", body = crate::error::ErrorEnvelope)))]
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let profile = state
-        .accounts
-        .profile(user.id)
-        .await
-        .map_err(account_error)?;
+    let profile = state.accounts.profile(user.id).await?;
     Ok(ok(UserDto::from(profile)))
 }
 
@@ -399,9 +386,9 @@ pub async fn update_me(
     Body(body): Body<UpdateProfileRequest>,
 ) -> Result<HttpResponse, ApiError> {
     validate! {
-        first_name = optional_text(body.first_name, 50, false) => "firstName",
-        last_name = optional_text(body.last_name, 50, false) => "lastName",
-        bio = optional_text(body.bio, 500, true) => "bio",
+        first_name = optional_text(body.first_name, PROFILE_NAME_MAX_CHARS, false) => "firstName",
+        last_name = optional_text(body.last_name, PROFILE_NAME_MAX_CHARS, false) => "lastName",
+        bio = optional_text(body.bio, BIO_MAX_CHARS, true) => "bio",
     }
     let profile = state
         .accounts
@@ -413,7 +400,6 @@ pub async fn update_me(
                 bio,
             },
         )
-        .await
-        .map_err(account_error)?;
+        .await?;
     Ok(ok(UserDto::from(profile)))
 }

@@ -7,7 +7,7 @@ use equoria_application::horses::Breed;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::horses::{StatsDto, horse_error};
+use super::horses::StatsDto;
 use crate::caching::cacheable;
 use crate::dto::{ListResponse, Pagination, Paging, Success};
 use crate::{ApiError, AppState};
@@ -53,7 +53,7 @@ pub async fn list_breeds(
     state: web::Data<AppState>,
     Paging(page): Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let breeds = state.horses.breeds().await.map_err(horse_error)?;
+    let breeds = state.horses.breeds().await?;
     let total = i64::try_from(breeds.len()).unwrap_or(i64::MAX);
     let offset = usize::try_from(page.offset()).unwrap_or(usize::MAX);
     let data: Vec<BreedDto> = breeds
@@ -94,7 +94,7 @@ pub async fn get_breed(
         .filter(|id| *id > 0)
         .map(equoria_domain::BreedId::new)
         .ok_or_else(ApiError::not_found)?;
-    let breed = state.horses.breed(id).await.map_err(horse_error)?;
+    let breed = state.horses.breed(id).await?;
     cacheable(
         &req,
         &Success {

@@ -11,66 +11,21 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use equoria_application::training::{TrainingError, TrainingReport, TrainingStatus};
-use equoria_domain::training::Ineligible;
+use equoria_application::training::{TrainingReport, TrainingStatus};
 use equoria_domain::{Discipline, HorseId};
 use serde::Serialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
-use super::horses::{HorseDto, expected, parse_horse_id, positive_id};
+use super::horses::{HorseDto, parse_horse_id};
 use crate::caching::cacheable;
 use crate::dto::{ListResponse, Paging, Success, list, ok};
-use crate::extract::{Body, Fields, FromBody};
+use crate::extract::{Body, Fields, FromBody, positive_id};
 use crate::security::auth::AuthUser;
 use crate::{ApiError, AppState, validate};
 
 /// The disciplines never change while the server runs: cache them for a day.
 const DISCIPLINES_CACHE_CONTROL: &str = "public, max-age=86400";
-
-/// A refusal reason as the 422 answer carries it.
-pub fn ineligible(reason: Ineligible) -> ApiError {
-    let err = ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        reason.code(),
-        match reason {
-            Ineligible::DisciplineNotAllowed => {
-                "Only gaited breeds may train in this discipline.".to_owned()
-            }
-            Ineligible::TooOld { age } => {
-                format!("The horse is {age} years old; horses older than 20 no longer train.")
-            }
-            Ineligible::TooYoung { age } => {
-                format!("The horse is {age} years old; horses train from age 3.")
-            }
-            Ineligible::Injured => "The horse is injured and cannot train.".to_owned(),
-            Ineligible::OnCooldown { until } => format!(
-                "The horse trained less than 7 days ago; it can train again at {}.",
-                until.to_rfc3339()
-            ),
-        },
-    );
-    match reason {
-        Ineligible::OnCooldown { until } => {
-            err.with_details(json!({ "nextEligibleAt": until.to_rfc3339() }))
-        }
-        Ineligible::TooOld { age } | Ineligible::TooYoung { age } => {
-            err.with_details(json!({ "age": age }))
-        }
-        Ineligible::Injured | Ineligible::DisciplineNotAllowed => err,
-    }
-}
-
-/// The one mapping of training errors to HTTP.
-pub fn training_error(err: TrainingError) -> ApiError {
-    match err {
-        TrainingError::NotFound => ApiError::not_found(),
-        TrainingError::Ineligible(reason) => ineligible(reason),
-        TrainingError::Store(err) => err.into(),
-    }
-}
 
 /// Body of `POST /api/training/train`.
 #[derive(Debug, ToSchema)]
@@ -150,16 +105,9 @@ pub async fn train(
 ) -> Result<HttpResponse, ApiError> {
     validate! {
         horse_id = positive_id(body.horse_id).map(HorseId::new) => "horseId",
-        discipline = expected(
-            Discipline::parse(&body.discipline),
-            "must be one of the 23 disciplines listed by GET /api/disciplines",
-        ) => "discipline",
+        discipline = Discipline::parse(&body.discipline) => "discipline",
     }
-    let report = state
-        .training
-        .train(user.id, horse_id, discipline)
-        .await
-        .map_err(training_error)?;
+    let report = state.training.train(user.id, horse_id, discipline).await?;
     Ok(ok(TrainingResultDto::from(report)))
 }
 
@@ -213,11 +161,7 @@ pub async fn status(
     horse_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_horse_id(&horse_id)?;
-    let status = state
-        .training
-        .status(user.id, id)
-        .await
-        .map_err(training_error)?;
+    let status = state.training.status(user.id, id).await?;
     Ok(ok(TrainingStatusDto::from(status)))
 }
 
@@ -232,11 +176,7 @@ pub async fn trainable(
     user: AuthUser,
     Paging(page): Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let horses = state
-        .training
-        .trainable(user.id, page)
-        .await
-        .map_err(training_error)?;
+    let horses = state.training.trainable(user.id, page).await?;
     Ok(list(horses, |h| HorseDto::from(&h)))
 }
 

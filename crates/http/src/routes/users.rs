@@ -8,7 +8,6 @@ use equoria_domain::progression::Progress;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::account_error;
 use super::auth::{UserDto, level_of};
 use crate::dto::{Paging, XpEventDto, list, ok};
 use crate::extract::{Body, Fields, FromBody};
@@ -88,11 +87,7 @@ pub async fn list_users(
     _admin: AdminUser,
     Paging(page): Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let users = state
-        .accounts
-        .list_users(page)
-        .await
-        .map_err(account_error)?;
+    let users = state.accounts.list_users(page).await?;
     Ok(list(users, UserDto::from))
 }
 
@@ -113,16 +108,11 @@ pub async fn get_user(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_user_id(&id)?;
-    let profile = state.accounts.profile(id).await.map_err(account_error)?;
+    let profile = state.accounts.profile(id).await?;
     let show_email = match viewer {
         Some(v) if v.id == id => true,
         Some(v) if v.role == Role::Admin => {
-            state
-                .accounts
-                .current_role(v.id)
-                .await
-                .map_err(account_error)?
-                == Some(Role::Admin)
+            state.accounts.current_role(v.id).await? == Some(Role::Admin)
         }
         _ => false,
     };
@@ -137,11 +127,7 @@ pub async fn my_progress(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    let profile = state
-        .accounts
-        .profile(user.id)
-        .await
-        .map_err(account_error)?;
+    let profile = state.accounts.profile(user.id).await?;
     let progress = Progress::from_xp(u32::try_from(profile.xp.max(0)).unwrap_or(u32::MAX));
     Ok(ok(ProgressDto {
         level: progress.level.get(),
@@ -162,11 +148,7 @@ pub async fn my_xp_history(
     user: AuthUser,
     Paging(page): Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let events = state
-        .accounts
-        .xp_history(user.id, page)
-        .await
-        .map_err(account_error)?;
+    let events = state.accounts.xp_history(user.id, page).await?;
     Ok(list(events, XpEventDto::from))
 }
 
@@ -180,11 +162,7 @@ pub async fn my_transactions(
     user: AuthUser,
     Paging(page): Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let entries = state
-        .accounts
-        .transactions(user.id, page)
-        .await
-        .map_err(account_error)?;
+    let entries = state.accounts.transactions(user.id, page).await?;
     Ok(list(entries, LedgerEntryDto::from))
 }
 
@@ -219,10 +197,6 @@ pub async fn set_role(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_user_id(&id)?;
     validate! { role = body.role.parse::<Role>() => "role" }
-    let profile = state
-        .accounts
-        .set_role(id, role)
-        .await
-        .map_err(account_error)?;
+    let profile = state.accounts.set_role(id, role).await?;
     Ok(ok(UserDto::from(profile)))
 }

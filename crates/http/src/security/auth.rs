@@ -9,7 +9,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use equoria_domain::UserId;
 use equoria_domain::account::Role;
@@ -28,16 +28,14 @@ pub struct AuthUser {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AdminUser(pub AuthUser);
 
-pub fn unauthorized(message: &str) -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)
-}
-
 fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal("application state missing"))?;
     let header_value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
-        unauthorized("Authentication is required: send Authorization: Bearer <accessToken>.")
+        ApiError::unauthorized(
+            "Authentication is required: send Authorization: Bearer <accessToken>.",
+        )
     })?;
     let token = header_value
         .to_str()
@@ -48,9 +46,11 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         })
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| unauthorized("The Authorization header must be `Bearer <accessToken>`."))?;
+        .ok_or_else(|| {
+            ApiError::unauthorized("The Authorization header must be `Bearer <accessToken>`.")
+        })?;
     let claims = state.accounts.tokens().verify_access(token).map_err(|e| {
-        unauthorized("The access token is invalid or expired.").with_cause(e.to_string())
+        ApiError::unauthorized("The access token is invalid or expired.").with_cause(e.to_string())
     })?;
     Ok(AuthUser {
         id: claims.user_id,
@@ -81,15 +81,11 @@ impl FromRequest for AdminUser {
                 .accounts
                 .current_role(user.id)
                 .await
-                .map_err(crate::routes::account_error)?;
+                .map_err(ApiError::from)?;
             match role {
                 Some(Role::Admin) => Ok(AdminUser(user)),
-                Some(_) => Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "FORBIDDEN",
-                    "This action requires the admin role.",
-                )),
-                None => Err(unauthorized("The account no longer exists.")),
+                Some(_) => Err(ApiError::admin_only()),
+                None => Err(ApiError::unauthorized("The account no longer exists.")),
             }
         })
     }

@@ -11,30 +11,16 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
-use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, web};
 use futures_util::StreamExt;
 
 use crate::{ApiError, AppState};
-
-/// The error for a body that did not arrive in time.
-pub fn request_timeout(limit: Duration) -> ApiError {
-    ApiError::new(
-        StatusCode::REQUEST_TIMEOUT,
-        "REQUEST_TIMEOUT",
-        format!(
-            "The request body did not arrive within {} ms.",
-            limit.as_millis()
-        ),
-    )
-}
 
 /// The stream type of [`Payload::Stream`].
 type PayloadStream =
@@ -91,7 +77,10 @@ pub async fn body_deadline(
     let response = next.call(req).await?;
     if expired.load(Ordering::Relaxed) {
         let (request, _) = response.into_parts();
-        return Ok(ServiceResponse::from_err(request_timeout(limit), request).map_into_boxed_body());
+        return Ok(
+            ServiceResponse::from_err(ApiError::request_timeout(limit), request)
+                .map_into_boxed_body(),
+        );
     }
     Ok(response.map_into_boxed_body())
 }

@@ -16,7 +16,6 @@ use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
@@ -45,15 +44,6 @@ impl PasswordWork {
     }
 }
 
-/// The error for a request that found every permit taken for too long.
-pub fn busy() -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "SERVER_BUSY",
-        "Too many password checks are in progress; retry after the time given in Retry-After.",
-    )
-}
-
 /// Middleware for the password routes: holds a permit of the application's
 /// [`PasswordWork`] for the whole request, or answers 503 `SERVER_BUSY`.
 pub async fn bounded(
@@ -75,7 +65,9 @@ pub async fn bounded(
         }
         // Timed out, or the semaphore was closed (it never is).
         _ => {
-            let mut response = req.error_response(busy()).map_into_boxed_body();
+            let mut response = req
+                .error_response(ApiError::server_busy())
+                .map_into_boxed_body();
             response
                 .headers_mut()
                 .insert(RETRY_AFTER, HeaderValue::from(BUSY_RETRY_AFTER_SECS));
