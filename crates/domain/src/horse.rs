@@ -38,6 +38,20 @@ pub fn date_of_birth_for_age(age_years: u32, now: DateTime<Utc>) -> DateTime<Utc
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// Bound on the date of birth for a minimum age: a horse is at least `min_age` whole game years
+/// old at `now` exactly when its date of birth is at or before the returned instant
+/// (for a date of birth not in the future).
+pub fn born_at_or_before_for_min_age(min_age: u32, now: DateTime<Utc>) -> DateTime<Utc> {
+    date_of_birth_for_age(min_age, now)
+}
+
+/// Bound on the date of birth for a maximum age: a horse is at most `max_age` whole game years
+/// old at `now` exactly when its date of birth is strictly after the returned instant (the
+/// moment it would turn `max_age + 1`).
+pub fn born_after_for_max_age(max_age: u32, now: DateTime<Utc>) -> DateTime<Utc> {
+    date_of_birth_for_age(max_age.saturating_add(1), now)
+}
+
 /// The age a player picks when buying a horse. Invariant: `0..=20`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PurchaseAge(u8);
@@ -428,6 +442,18 @@ mod tests {
             prop_assert_eq!(age_in_years(dob, now), age);
             // Until a full game year has passed the age does not change.
             prop_assert_eq!(age_in_years(dob, now + TimeDelta::seconds(offset_s)), age);
+        }
+
+        #[test]
+        fn the_birth_bounds_select_exactly_the_ages_in_range(
+            bound in 0u32..40,
+            lived_s in 0i64..40 * 604_800,
+        ) {
+            let now = now();
+            let dob = now - TimeDelta::seconds(lived_s);
+            let age = age_in_years(dob, now);
+            prop_assert_eq!(age >= bound, dob <= born_at_or_before_for_min_age(bound, now));
+            prop_assert_eq!(age <= bound, dob > born_after_for_max_age(bound, now));
         }
 
         #[test]

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use equoria_domain::horse::{
-    HorseName, MAX_HORSES_PER_USER, PurchaseAge, Sex, date_of_birth_for_age,
+    HorseName, MAX_HORSES_PER_USER, PurchaseAge, Sex, born_after_for_max_age,
+    born_at_or_before_for_min_age,
 };
 use equoria_domain::money::HORSE_PRICE;
 use equoria_domain::progression::{AllocationRefused, StatAllocation, allocate_stat_point};
@@ -193,12 +194,10 @@ impl Horses {
         let query = HorseListQuery {
             breed_id: filter.breed_id,
             sex: filter.sex,
-            // age >= min  <=>  born at least min years ago
-            born_at_or_before: filter.min_age.map(|a| date_of_birth_for_age(a, now)),
-            // age <= max  <=>  born less than max + 1 years ago
-            born_after: filter
-                .max_age
-                .map(|a| date_of_birth_for_age(a.saturating_add(1), now)),
+            born_at_or_before: filter
+                .min_age
+                .map(|a| born_at_or_before_for_min_age(a, now)),
+            born_after: filter.max_age.map(|a| born_after_for_max_age(a, now)),
             name_contains: filter.name,
             sort: filter.sort,
         };
