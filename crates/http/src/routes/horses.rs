@@ -15,18 +15,22 @@
 //!   for descending (`sort=-earnings`). Ties break by id in the same direction. `minAge` and
 //!   `maxAge` are whole game years 0-1000, inclusive; `name` is a case-insensitive substring.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::LazyLock;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use equoria_application::horses::{
     Horse, HorseError, HorseFilter, HorseResult, HorseSort, HorseSortKey, HorseXpStatus, Purchase,
 };
 use equoria_domain::horse::{HorseName, HorseNameError, PurchaseAge, Sex};
-use equoria_domain::stats::STAT_COUNT;
+use equoria_domain::stats::{STAT_COUNT, StatNames};
 use equoria_domain::{BreedId, HorseId, Stat, Stats};
 use serde::Serialize;
+use serde::ser::{SerializeStruct, Serializer};
 use serde_json::json;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::{ObjectBuilder, RefOr, Schema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::dto::{
     ListResponse, Paging, Success, XpEventDto, created, list, ok, page_from, query_pairs,
@@ -36,53 +40,45 @@ use crate::extract::{Body, Fields, FromBody};
 use crate::security::auth::AuthUser;
 use crate::{ApiError, AppState, validate};
 
-/// The 12 stats, each 0-100.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-pub struct StatsDto {
-    pub speed: u8,
-    pub stamina: u8,
-    pub agility: u8,
-    pub balance: u8,
-    pub precision: u8,
-    pub intelligence: u8,
-    pub boldness: u8,
-    pub flexibility: u8,
-    pub obedience: u8,
-    pub focus: u8,
-    pub strength: u8,
-    pub endurance: u8,
-}
+/// The 12 stats, each 0-100: one field per stat, named and ordered as the domain's
+/// [`Stat::ALL`] (`{"speed": 61, "stamina": 55, ...}`).
+#[derive(Debug, Clone, Copy)]
+pub struct StatsDto([u8; STAT_COUNT]);
 
 impl StatsDto {
-    pub fn from_array(v: [u8; STAT_COUNT]) -> Self {
-        let [
-            speed,
-            stamina,
-            agility,
-            balance,
-            precision,
-            intelligence,
-            boldness,
-            flexibility,
-            obedience,
-            focus,
-            strength,
-            endurance,
-        ] = v;
-        Self {
-            speed,
-            stamina,
-            agility,
-            balance,
-            precision,
-            intelligence,
-            boldness,
-            flexibility,
-            obedience,
-            focus,
-            strength,
-            endurance,
+    /// Values in rule order (see [`Stat::ALL`]).
+    pub fn from_array(values: [u8; STAT_COUNT]) -> Self {
+        Self(values)
+    }
+}
+
+impl Serialize for StatsDto {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = serializer.serialize_struct("StatsDto", STAT_COUNT)?;
+        for (stat, value) in Stat::ALL.into_iter().zip(self.0) {
+            fields.serialize_field(stat.as_str(), &value)?;
         }
+        fields.end()
+    }
+}
+
+impl PartialSchema for StatsDto {
+    fn schema() -> RefOr<Schema> {
+        let object = ObjectBuilder::new().description(Some("The 12 stats, each 0-100."));
+        Stat::ALL
+            .into_iter()
+            .fold(object, |object, stat| {
+                object
+                    .property(stat.as_str(), u8::schema())
+                    .required(stat.as_str())
+            })
+            .into()
+    }
+}
+
+impl ToSchema for StatsDto {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("StatsDto")
     }
 }
 
@@ -613,7 +609,7 @@ pub async fn allocate_stat(
     validate! {
         stat = expected(
             Stat::parse(&body.stat),
-            "must be one of speed, stamina, agility, balance, precision, intelligence, boldness, flexibility, obedience, focus, strength, endurance",
+            unknown_stat_message(),
         ) => "stat",
     }
     let done = state
@@ -630,6 +626,12 @@ pub async fn allocate_stat(
         stat_points_available: r.stat_points_available(),
         stats: StatsDto::from(&r.stats),
     }))
+}
+
+/// `must be one of speed, stamina, ...`: the field error for a name that is not a stat.
+fn unknown_stat_message() -> &'static str {
+    static MESSAGE: LazyLock<String> = LazyLock::new(|| format!("must be one of {StatNames}"));
+    MESSAGE.as_str()
 }
 
 /// A horse's XP events, newest first (owner only).
