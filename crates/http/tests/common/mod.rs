@@ -27,6 +27,18 @@ pub const REFRESH_SECRET: &[u8] =
     b"test-refresh-secret-0123456789abcdef0123456789abcdef0123456789ab";
 pub const PASSWORD: &str = "correct horse battery";
 
+/// The stat columns of `horses` in rule order (`speed, stamina, ...`), for raw inserts.
+pub fn stat_columns() -> String {
+    equoria_domain::Stat::ALL
+        .map(equoria_domain::Stat::as_str)
+        .join(", ")
+}
+
+/// `value` once per stat, comma separated: the values for [`stat_columns`].
+pub fn stat_values(value: impl std::fmt::Display) -> String {
+    vec![value.to_string(); equoria_domain::stats::STAT_COUNT].join(", ")
+}
+
 /// Knobs a test may turn.
 #[derive(Clone)]
 pub struct Options {
