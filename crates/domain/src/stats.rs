@@ -83,6 +83,23 @@ impl Stat {
     }
 }
 
+/// The twelve stat names in rule order, comma separated (`speed, stamina, ..., endurance`), for
+/// messages that list the accepted names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatNames;
+
+impl fmt::Display for StatNames {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, stat) in Stat::ALL.into_iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(stat.as_str())?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for Stat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -99,9 +116,7 @@ impl FromStr for Stat {
 
 /// A stat name that is not one of the twelve stats.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown stat {name:?}: expected one of speed, stamina, agility, balance, precision, intelligence, boldness, flexibility, obedience, focus, strength, endurance"
-)]
+#[error("unknown stat {name:?}: expected one of {expected}", expected = StatNames)]
 pub struct UnknownStat {
     /// The name that was given.
     pub name: String,
@@ -341,7 +356,11 @@ mod tests {
     fn an_unknown_stat_name_is_refused_and_named_in_the_error() {
         let err = Stat::parse("charisma").unwrap_err();
         assert_eq!(err.name, "charisma");
-        assert!(err.to_string().contains("charisma"));
+        assert_eq!(
+            err.to_string(),
+            "unknown stat \"charisma\": expected one of speed, stamina, agility, balance, \
+             precision, intelligence, boldness, flexibility, obedience, focus, strength, endurance"
+        );
     }
 
     #[test]

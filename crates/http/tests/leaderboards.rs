@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use common::*;
 use diesel::sql_types::{BigInt, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
-use equoria_persistence::leaderboards::sql;
+use equoria_persistence::leaderboard_sql as sql;
 use equoria_test_support::TestDatabase;
 use serde_json::{Value, json};
 use show_support::*;
@@ -282,13 +282,14 @@ async fn seed_big_game(db: &TestDatabase, users: i64, horses: i64, results: i64)
              FROM generate_series(1, {users}) g"
         ),
         format!(
-            "INSERT INTO horses (owner_id, breed_id, name, sex, date_of_birth, speed, stamina, \
-             agility, balance, precision, intelligence, boldness, flexibility, obedience, focus, \
-             strength, endurance, earnings, wins) \
+            "INSERT INTO horses (owner_id, breed_id, name, sex, date_of_birth, {columns}, \
+             earnings, wins) \
              SELECT 1 + g % {users}, 1 + g % 12, 'Horse ' || g, 'Mare', now() - interval '60 days', \
-             50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, (g::bigint * 104729) % 100000, \
+             {values}, (g::bigint * 104729) % 100000, \
              CASE WHEN g % 3 = 0 THEN (g * 31) % 17 ELSE 0 END \
-             FROM generate_series(1, {horses}) g"
+             FROM generate_series(1, {horses}) g",
+            columns = stat_columns(),
+            values = stat_values(50),
         ),
         format!(
             "INSERT INTO shows (name, discipline, entry_fee, prize_pool, min_level, max_level, \

@@ -10,13 +10,14 @@ use equoria_application::accounts::*;
 use equoria_application::paging::{Page, Paged};
 use equoria_application::xp::XpEvent;
 use equoria_domain::account::{Email, Role};
-use equoria_domain::{Money, Stat, UserId};
+use equoria_domain::{Money, UserId};
 use uuid::Uuid;
 
 use crate::DbPool;
 use crate::error::from_diesel;
+use crate::horses::{NewHorseRow, insert_horse};
 use crate::ledger::{MoneyError, XpEventRow, into_xp_event, move_money};
-use crate::schema::{breeds, horses, ledger_entries, refresh_tokens, user_xp_events, users};
+use crate::schema::{breeds, ledger_entries, refresh_tokens, user_xp_events, users};
 
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
@@ -144,29 +145,18 @@ impl AccountStore for DbPool {
                     .await
                     .optional()?
                     .ok_or(RegisterTxError::MissingBreed)?;
-                let s = |stat: Stat| i16::from(starter.stats.get(stat).get());
-                diesel::insert_into(horses::table)
-                    .values((
-                        horses::owner_id.eq(user_id),
-                        horses::breed_id.eq(breed_id),
-                        horses::name.eq(starter.name.as_str()),
-                        horses::sex.eq(starter.sex.as_str()),
-                        horses::date_of_birth.eq(starter.date_of_birth),
-                        horses::speed.eq(s(Stat::Speed)),
-                        horses::stamina.eq(s(Stat::Stamina)),
-                        horses::agility.eq(s(Stat::Agility)),
-                        horses::balance.eq(s(Stat::Balance)),
-                        horses::precision.eq(s(Stat::Precision)),
-                        horses::intelligence.eq(s(Stat::Intelligence)),
-                        horses::boldness.eq(s(Stat::Boldness)),
-                        horses::flexibility.eq(s(Stat::Flexibility)),
-                        horses::obedience.eq(s(Stat::Obedience)),
-                        horses::focus.eq(s(Stat::Focus)),
-                        horses::strength.eq(s(Stat::Strength)),
-                        horses::endurance.eq(s(Stat::Endurance)),
-                    ))
-                    .execute(conn)
-                    .await?;
+                insert_horse(
+                    conn,
+                    NewHorseRow {
+                        owner: UserId::new(user_id),
+                        breed_id,
+                        name: &starter.name,
+                        sex: starter.sex,
+                        date_of_birth: starter.date_of_birth,
+                        stats: &starter.stats,
+                    },
+                )
+                .await?;
                 let row: (UserRow, i64) = users::table
                     .find(user_id)
                     .select((UserRow::as_select(), users::session_epoch))

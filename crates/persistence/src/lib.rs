@@ -2,21 +2,26 @@
 //! repository implementations of the application ports.
 //!
 //! Row structs and the Diesel schema never leave this crate; everything that
-//! crosses the boundary is a domain or application type.
+//! crosses the boundary is a domain or application type. Public are the
+//! connection settings (`connect`), the migrations (`migrations`), the pool and
+//! the SQL of the leaderboards (for the plan test); the store implementations
+//! are reached through the application's port traits on [`DbPool`].
 
-pub mod accounts;
+mod accounts;
 mod cached_sql;
 pub mod connect;
-pub mod error;
-pub mod health;
-pub mod horses;
-pub mod leaderboards;
-pub mod ledger;
+mod error;
+mod health;
+mod horses;
+mod leaderboards;
+mod ledger;
 pub mod migrations;
-pub mod pool;
-pub mod schema;
-pub mod shows;
-pub mod training;
+mod pool;
+mod schema;
+mod shows;
+mod stat_columns;
+mod training;
 
 pub use error::StoreError;
+pub use leaderboards::sql as leaderboard_sql;
 pub use pool::{DbPool, PoolSettings, build_pool};

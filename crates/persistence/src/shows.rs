@@ -21,8 +21,7 @@ use equoria_application::StoreError;
 use equoria_application::paging::{Page, Paged};
 use equoria_application::shows::*;
 use equoria_domain::competition::{EntryFee, LevelRange, MaxEntries, NewShow, ShowSchedule};
-use equoria_domain::horse::{GAME_YEAR, Health};
-use equoria_domain::training::{TRAINING_MAX_AGE, TRAINING_MIN_AGE};
+use equoria_domain::horse::Health;
 use equoria_domain::{
     Discipline, DisciplineScore, HorseId, Level, Money, ShowId, StatValue, Stats, UserId,
 };
@@ -1056,21 +1055,9 @@ impl ShowStore for DbPool {
             .get_result(&mut conn)
             .await
             .map_err(from_diesel)?;
-        // Age 3..=20 in game years <=> born at or before now - 3 years and strictly after
-        // now - 21 years (see `equoria_domain::horse::age_in_years`).
-        let years = |n: u32| GAME_YEAR * i32::try_from(n).unwrap_or(i32::MAX);
-        let born_by = now - years(TRAINING_MIN_AGE);
-        let born_after = now - years(TRAINING_MAX_AGE + 1);
         let trainable_now: i64 = horses::table
             .filter(horses::owner_id.eq(user.get()))
-            .filter(horses::health.eq(Health::Healthy.as_str()))
-            .filter(horses::date_of_birth.le(born_by))
-            .filter(horses::date_of_birth.gt(born_after))
-            .filter(
-                horses::training_cooldown_end
-                    .is_null()
-                    .or(horses::training_cooldown_end.le(now)),
-            )
+            .filter(crate::horses::trainable(now))
             .count()
             .get_result(&mut conn)
             .await

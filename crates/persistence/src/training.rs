@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel::upsert::excluded;
@@ -12,17 +12,17 @@ use equoria_application::StoreError;
 use equoria_application::horses::HorseRecord;
 use equoria_application::paging::{Page, Paged};
 use equoria_application::training::*;
-use equoria_domain::horse::{GAME_YEAR, Health};
-use equoria_domain::training::{TRAINING_MAX_AGE, TRAINING_MIN_AGE, TrainingOutcome};
+use equoria_domain::training::TrainingOutcome;
 use equoria_domain::{Discipline, DisciplineScore, HorseId, StatGain, UserId};
 use futures_util::FutureExt as _;
 use futures_util::future::{try_join, try_join4};
 
 use crate::DbPool;
 use crate::error::from_diesel;
-use crate::horses::{HorseRow, horse_select, into_record, load_horse, with_stat_column};
+use crate::horses::{HorseRow, horse_select, into_record, load_horse, ready_to_train, trainable};
 use crate::ledger::award_user_xp;
 use crate::schema::{breeds, discipline_scores, horses, training_sessions};
+use crate::stat_columns::with_stat_column;
 
 /// Errors inside the training transaction.
 #[derive(Debug)]
@@ -35,10 +35,6 @@ impl From<DieselError> for TrainTx {
     fn from(e: DieselError) -> Self {
         Self::Db(e)
     }
-}
-
-fn years(n: u32) -> TimeDelta {
-    GAME_YEAR * i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 #[async_trait]
@@ -89,12 +85,7 @@ impl TrainingStore for DbPool {
                 let claimed: Option<HorseRow> = diesel::update(horses::table)
                     .filter(horses::id.eq(id.get()))
                     .filter(horses::owner_id.eq(owner.get()))
-                    .filter(horses::health.eq(Health::Healthy.as_str()))
-                    .filter(
-                        horses::training_cooldown_end
-                            .is_null()
-                            .or(horses::training_cooldown_end.le(now)),
-                    )
+                    .filter(ready_to_train(now))
                     .set(horses::training_cooldown_end.eq(outcome.cooldown_end))
                     .returning(HorseRow::as_returning())
                     .get_result(conn)
@@ -170,22 +161,11 @@ impl TrainingStore for DbPool {
         now: DateTime<Utc>,
         page: Page,
     ) -> Result<Paged<HorseRecord>, StoreError> {
-        // age >= 3  <=>  born at or before now - 3 years;
-        // age <= 20 <=>  born after now - 21 years.
-        let youngest_birth = now - years(TRAINING_MIN_AGE);
-        let oldest_birth = now - years(TRAINING_MAX_AGE + 1);
         let filtered = || {
             horses::table
                 .inner_join(breeds::table)
                 .filter(horses::owner_id.eq(owner.get()))
-                .filter(horses::health.eq(Health::Healthy.as_str()))
-                .filter(horses::date_of_birth.le(youngest_birth))
-                .filter(horses::date_of_birth.gt(oldest_birth))
-                .filter(
-                    horses::training_cooldown_end
-                        .is_null()
-                        .or(horses::training_cooldown_end.le(now)),
-                )
+                .filter(trainable(now))
         };
         let mut conn = self.get().await?;
         let total: i64 = filtered()

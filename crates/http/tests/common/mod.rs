@@ -32,6 +32,18 @@ pub const PASSWORD: &str = "correct horse battery";
 /// runs come out the same on every run.
 pub const RANDOM_SEED: u64 = 0x00e9_0051_a5ee_d000;
 
+/// The stat columns of `horses` in rule order (`speed, stamina, ...`), for raw inserts.
+pub fn stat_columns() -> String {
+    equoria_domain::Stat::ALL
+        .map(equoria_domain::Stat::as_str)
+        .join(", ")
+}
+
+/// `value` once per stat, comma separated: the values for [`stat_columns`].
+pub fn stat_values(value: impl std::fmt::Display) -> String {
+    vec![value.to_string(); equoria_domain::stats::STAT_COUNT].join(", ")
+}
+
 /// Knobs a test may turn.
 #[derive(Clone)]
 pub struct Options {

@@ -12,7 +12,7 @@ use diesel_async::RunQueryDsl;
 use equoria_test_support::TestDatabase;
 use serde_json::{Value, json};
 
-use crate::common::{Player, post_json, send, with_token};
+use crate::common::{Player, post_json, send, stat_columns, stat_values, with_token};
 
 #[derive(QueryableByName)]
 struct Scalar {
@@ -108,10 +108,11 @@ pub async fn insert_horses(db: &TestDatabase, owner: i64, count: i64) {
     exec(
         db,
         &format!(
-            "INSERT INTO horses (owner_id, breed_id, name, sex, date_of_birth, speed, stamina, agility, \
-             balance, precision, intelligence, boldness, flexibility, obedience, focus, strength, endurance) \
+            "INSERT INTO horses (owner_id, breed_id, name, sex, date_of_birth, {columns}) \
              SELECT {owner}, 1, 'Filler ' || g, 'Mare', now() - interval '30 days', \
-             10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10 FROM generate_series(1, {count}) g"
+             {values} FROM generate_series(1, {count}) g",
+            columns = stat_columns(),
+            values = stat_values(10),
         ),
     )
     .await;

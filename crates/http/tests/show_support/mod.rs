@@ -64,15 +64,15 @@ impl Default for HorseSpec {
 }
 
 pub async fn insert_horse(db: &TestDatabase, owner: i64, spec: HorseSpec) -> i64 {
-    let s = spec.stat;
     scalar(
         db,
         &format!(
-            "INSERT INTO horses (owner_id, breed_id, name, sex, date_of_birth, speed, stamina, \
-             agility, balance, precision, intelligence, boldness, flexibility, obedience, focus, \
-             strength, endurance, health, xp) VALUES ({owner}, {breed}, '{name}', 'Mare', \
-             now() - interval '{days} days' - interval '1 hour', {s}, {s}, {s}, {s}, {s}, {s}, \
-             {s}, {s}, {s}, {s}, {s}, {s}, '{health}', {xp}) RETURNING id AS value",
+            "INSERT INTO horses (owner_id, breed_id, name, sex, date_of_birth, {columns}, \
+             health, xp) VALUES ({owner}, {breed}, '{name}', 'Mare', \
+             now() - interval '{days} days' - interval '1 hour', {values}, '{health}', {xp}) \
+             RETURNING id AS value",
+            columns = stat_columns(),
+            values = stat_values(spec.stat),
             breed = spec.breed_id,
             name = spec.name,
             days = spec.age * 7,

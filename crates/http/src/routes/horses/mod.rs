@@ -28,59 +28,55 @@ pub use writes::*;
 
 use equoria_application::horses::{Horse, HorseResult, HorseXpStatus};
 use equoria_domain::stats::STAT_COUNT;
-use equoria_domain::{HorseId, Stats};
+use equoria_domain::{HorseId, Stat, Stats};
+use std::borrow::Cow;
+
 use serde::Serialize;
-use utoipa::ToSchema;
+use serde::ser::{SerializeStruct, Serializer};
+use utoipa::openapi::{ObjectBuilder, RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::ApiError;
 
-/// The 12 stats, each 0-100.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-pub struct StatsDto {
-    pub speed: u8,
-    pub stamina: u8,
-    pub agility: u8,
-    pub balance: u8,
-    pub precision: u8,
-    pub intelligence: u8,
-    pub boldness: u8,
-    pub flexibility: u8,
-    pub obedience: u8,
-    pub focus: u8,
-    pub strength: u8,
-    pub endurance: u8,
-}
+/// The 12 stats, each 0-100: one field per stat, named and ordered as the domain's
+/// [`Stat::ALL`] (`{"speed": 61, "stamina": 55, ...}`).
+#[derive(Debug, Clone, Copy)]
+pub struct StatsDto([u8; STAT_COUNT]);
 
 impl StatsDto {
-    pub fn from_array(v: [u8; STAT_COUNT]) -> Self {
-        let [
-            speed,
-            stamina,
-            agility,
-            balance,
-            precision,
-            intelligence,
-            boldness,
-            flexibility,
-            obedience,
-            focus,
-            strength,
-            endurance,
-        ] = v;
-        Self {
-            speed,
-            stamina,
-            agility,
-            balance,
-            precision,
-            intelligence,
-            boldness,
-            flexibility,
-            obedience,
-            focus,
-            strength,
-            endurance,
+    /// Values in rule order (see [`Stat::ALL`]).
+    pub fn from_array(values: [u8; STAT_COUNT]) -> Self {
+        Self(values)
+    }
+}
+
+impl Serialize for StatsDto {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = serializer.serialize_struct("StatsDto", STAT_COUNT)?;
+        for (stat, value) in Stat::ALL.into_iter().zip(self.0) {
+            fields.serialize_field(stat.as_str(), &value)?;
         }
+        fields.end()
+    }
+}
+
+impl PartialSchema for StatsDto {
+    fn schema() -> RefOr<Schema> {
+        let object = ObjectBuilder::new().description(Some("The 12 stats, each 0-100."));
+        Stat::ALL
+            .into_iter()
+            .fold(object, |object, stat| {
+                object
+                    .property(stat.as_str(), u8::schema())
+                    .required(stat.as_str())
+            })
+            .into()
+    }
+}
+
+impl ToSchema for StatsDto {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("StatsDto")
     }
 }
 

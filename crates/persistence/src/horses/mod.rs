@@ -1,5 +1,8 @@
 //! [`HorseStore`] on PostgreSQL: breeds, horses, horse XP and results.
 
+mod eligibility;
+mod rows;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -9,14 +12,19 @@ use equoria_application::StoreError;
 use equoria_application::horses::*;
 use equoria_application::paging::{Page, Paged};
 use equoria_application::xp::XpEvent;
-use equoria_domain::horse::{Health, HorseName, Sex};
-use equoria_domain::stats::STAT_COUNT;
-use equoria_domain::{BreedId, HorseId, Money, ShowId, Stat, StatValue, Stats, UserId};
+use equoria_domain::horse::HorseName;
+use equoria_domain::{BreedId, HorseId, Money, ShowId, Stat, StatValue, UserId};
 
+pub(crate) use self::eligibility::{ready_to_train, trainable};
+use self::rows::{BreedRow, record_or_none};
+pub(crate) use self::rows::{
+    HorseRow, NewHorseRow, horse_select, insert_horse, into_record, load_horse,
+};
 use crate::DbPool;
 use crate::error::from_diesel;
 use crate::ledger::{MoneyError, XpEventRow, into_xp_event, move_money};
 use crate::schema::{breeds, competition_results, horse_xp_events, horses, shows, users};
+use crate::stat_columns::with_stat_column;
 
 #[diesel::declare_sql_function]
 extern "SQL" {
@@ -27,177 +35,6 @@ extern "SQL" {
 const ENTERED_CONSTRAINT: &str = "show_entries_horse_id_fkey";
 /// Foreign key refusing a horse of an unknown breed.
 const BREED_CONSTRAINT: &str = "horses_breed_id_fkey";
-
-#[derive(Debug, Queryable, Selectable)]
-#[diesel(table_name = breeds, check_for_backend(diesel::pg::Pg))]
-struct BreedRow {
-    id: i32,
-    name: String,
-    speed_mean: i16,
-    stamina_mean: i16,
-    agility_mean: i16,
-    balance_mean: i16,
-    precision_mean: i16,
-    intelligence_mean: i16,
-    boldness_mean: i16,
-    flexibility_mean: i16,
-    obedience_mean: i16,
-    focus_mean: i16,
-    strength_mean: i16,
-    endurance_mean: i16,
-    gaited: bool,
-    description: Option<String>,
-}
-
-impl BreedRow {
-    fn into_breed(self) -> Result<Breed, StoreError> {
-        let raw = [
-            self.speed_mean,
-            self.stamina_mean,
-            self.agility_mean,
-            self.balance_mean,
-            self.precision_mean,
-            self.intelligence_mean,
-            self.boldness_mean,
-            self.flexibility_mean,
-            self.obedience_mean,
-            self.focus_mean,
-            self.strength_mean,
-            self.endurance_mean,
-        ];
-        let mut means = [0u8; STAT_COUNT];
-        for (slot, value) in means.iter_mut().zip(raw) {
-            *slot = StatValue::try_from(value)
-                .map_err(|e| StoreError::Other(format!("breed {}: {e}", self.id)))?
-                .get();
-        }
-        Ok(Breed {
-            id: BreedId::new(i64::from(self.id)),
-            name: self.name,
-            means,
-            gaited: self.gaited,
-            description: self.description,
-        })
-    }
-}
-
-/// A `horses` row. Read joined with the breed's name and gaitedness.
-#[derive(Debug, Queryable, Selectable)]
-#[diesel(table_name = horses, check_for_backend(diesel::pg::Pg))]
-pub(crate) struct HorseRow {
-    id: i64,
-    owner_id: i64,
-    breed_id: i32,
-    name: String,
-    sex: String,
-    date_of_birth: DateTime<Utc>,
-    speed: i16,
-    stamina: i16,
-    agility: i16,
-    balance: i16,
-    precision: i16,
-    intelligence: i16,
-    boldness: i16,
-    flexibility: i16,
-    obedience: i16,
-    focus: i16,
-    strength: i16,
-    endurance: i16,
-    health: String,
-    xp: i64,
-    stat_points_spent: i32,
-    earnings: i64,
-    training_cooldown_end: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-/// What every horse read selects: the row plus its breed's name and gaitedness.
-pub(crate) type HorseSelect = (
-    diesel::dsl::AsSelect<HorseRow, diesel::pg::Pg>,
-    breeds::name,
-    breeds::gaited,
-);
-
-pub(crate) fn horse_select() -> HorseSelect {
-    (HorseRow::as_select(), breeds::name, breeds::gaited)
-}
-
-pub(crate) fn into_record(
-    (row, breed_name, breed_gaited): (HorseRow, String, bool),
-) -> Result<HorseRecord, StoreError> {
-    let bad = |what: &str| StoreError::Other(format!("horse {}: invalid {what}", row.id));
-    let raw = [
-        row.speed,
-        row.stamina,
-        row.agility,
-        row.balance,
-        row.precision,
-        row.intelligence,
-        row.boldness,
-        row.flexibility,
-        row.obedience,
-        row.focus,
-        row.strength,
-        row.endurance,
-    ];
-    let mut values = [StatValue::MIN; STAT_COUNT];
-    for (slot, value) in values.iter_mut().zip(raw) {
-        *slot = StatValue::try_from(value).map_err(|_| bad("stat"))?;
-    }
-    Ok(HorseRecord {
-        id: HorseId::new(row.id),
-        owner_id: UserId::new(row.owner_id),
-        breed_id: BreedId::new(i64::from(row.breed_id)),
-        breed_name,
-        breed_gaited,
-        sex: Sex::parse(&row.sex).map_err(|_| bad("sex"))?,
-        date_of_birth: row.date_of_birth,
-        stats: Stats::new(values),
-        health: Health::parse(&row.health).map_err(|_| bad("health"))?,
-        xp: u32::try_from(row.xp).map_err(|_| bad("xp"))?,
-        stat_points_spent: u32::try_from(row.stat_points_spent)
-            .map_err(|_| bad("stat_points_spent"))?,
-        earnings: Money::new(row.earnings).map_err(|_| bad("earnings"))?,
-        training_cooldown_end: row.training_cooldown_end,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-        name: row.name,
-    })
-}
-
-/// Reads one horse joined with its breed (one primary-key lookup), optionally only if `owner`
-/// owns it. Not boxed: both shapes are static queries, so their prepared statements are cached
-/// by type (this read serves `GET /api/horses/{id}`, the hottest route). Takes the connection
-/// shared, so the read can be pipelined with others on the same connection.
-pub(crate) async fn load_horse(
-    mut conn: &AsyncPgConnection,
-    id: HorseId,
-    owner: Option<UserId>,
-) -> Result<Option<(HorseRow, String, bool)>, DieselError> {
-    let by_id = horses::table
-        .inner_join(breeds::table)
-        .filter(horses::id.eq(id.get()));
-    match owner {
-        None => by_id
-            .select(horse_select())
-            .first(&mut conn)
-            .await
-            .optional(),
-        Some(owner) => by_id
-            .filter(horses::owner_id.eq(owner.get()))
-            .select(horse_select())
-            .first(&mut conn)
-            .await
-            .optional(),
-    }
-}
-
-fn record_or_none(
-    row: Option<(HorseRow, String, bool)>,
-) -> Result<Option<HorseRecord>, StoreError> {
-    row.map(into_record).transpose()
-}
 
 /// Errors inside the purchase transaction.
 #[derive(Debug)]
@@ -227,63 +64,6 @@ fn like_pattern(needle: &str) -> String {
     pattern.push('%');
     pattern
 }
-
-/// Runs `$body` with `$col` bound to the `horses` column of `$stat`.
-macro_rules! with_stat_column {
-    ($stat:expr, $col:ident => $body:expr) => {
-        match $stat {
-            ::equoria_domain::Stat::Speed => {
-                let $col = horses::speed;
-                $body
-            }
-            ::equoria_domain::Stat::Stamina => {
-                let $col = horses::stamina;
-                $body
-            }
-            ::equoria_domain::Stat::Agility => {
-                let $col = horses::agility;
-                $body
-            }
-            ::equoria_domain::Stat::Balance => {
-                let $col = horses::balance;
-                $body
-            }
-            ::equoria_domain::Stat::Precision => {
-                let $col = horses::precision;
-                $body
-            }
-            ::equoria_domain::Stat::Intelligence => {
-                let $col = horses::intelligence;
-                $body
-            }
-            ::equoria_domain::Stat::Boldness => {
-                let $col = horses::boldness;
-                $body
-            }
-            ::equoria_domain::Stat::Flexibility => {
-                let $col = horses::flexibility;
-                $body
-            }
-            ::equoria_domain::Stat::Obedience => {
-                let $col = horses::obedience;
-                $body
-            }
-            ::equoria_domain::Stat::Focus => {
-                let $col = horses::focus;
-                $body
-            }
-            ::equoria_domain::Stat::Strength => {
-                let $col = horses::strength;
-                $body
-            }
-            ::equoria_domain::Stat::Endurance => {
-                let $col = horses::endurance;
-                $body
-            }
-        }
-    };
-}
-pub(crate) use with_stat_column;
 
 #[async_trait]
 impl HorseStore for DbPool {
@@ -343,31 +123,19 @@ impl HorseStore for DbPool {
                 if owned >= i64::from(limit) {
                     return Err(BuyTx::Limit);
                 }
-                let s = |stat: Stat| i16::from(horse.stats.get(stat).get());
-                let id: i64 = diesel::insert_into(horses::table)
-                    .values((
-                        horses::owner_id.eq(owner.get()),
-                        horses::breed_id.eq(breed_id),
-                        horses::name.eq(horse.name.as_str()),
-                        horses::sex.eq(horse.sex.as_str()),
-                        horses::date_of_birth.eq(horse.date_of_birth),
-                        horses::speed.eq(s(Stat::Speed)),
-                        horses::stamina.eq(s(Stat::Stamina)),
-                        horses::agility.eq(s(Stat::Agility)),
-                        horses::balance.eq(s(Stat::Balance)),
-                        horses::precision.eq(s(Stat::Precision)),
-                        horses::intelligence.eq(s(Stat::Intelligence)),
-                        horses::boldness.eq(s(Stat::Boldness)),
-                        horses::flexibility.eq(s(Stat::Flexibility)),
-                        horses::obedience.eq(s(Stat::Obedience)),
-                        horses::focus.eq(s(Stat::Focus)),
-                        horses::strength.eq(s(Stat::Strength)),
-                        horses::endurance.eq(s(Stat::Endurance)),
-                    ))
-                    .returning(horses::id)
-                    .get_result(conn)
-                    .await?;
-                let reference = format!("horse:{id}");
+                let id = insert_horse(
+                    conn,
+                    NewHorseRow {
+                        owner,
+                        breed_id,
+                        name: &horse.name,
+                        sex: horse.sex,
+                        date_of_birth: horse.date_of_birth,
+                        stats: &horse.stats,
+                    },
+                )
+                .await?;
+                let reference = format!("horse:{}", id.get());
                 move_money(
                     conn,
                     owner.get(),
@@ -378,7 +146,7 @@ impl HorseStore for DbPool {
                 )
                 .await
                 .map_err(BuyTx::Money)?;
-                load_horse(conn, HorseId::new(id), None)
+                load_horse(conn, id, None)
                     .await?
                     .ok_or(BuyTx::Db(DieselError::NotFound))
             })
