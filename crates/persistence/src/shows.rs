@@ -1027,22 +1027,6 @@ impl ShowStore for DbPool {
         .await
     }
 
-    async fn horse_results(
-        &self,
-        horse: HorseId,
-        page: Page,
-    ) -> Result<Paged<ResultView>, StoreError> {
-        let mut conn = self.get().await?;
-        result_page(
-            &mut conn,
-            "r.horse_id = $1",
-            horse.get(),
-            "r.created_at DESC, r.id DESC",
-            page,
-        )
-        .await
-    }
-
     async fn dashboard(
         &self,
         user: UserId,
