@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
-use diesel::result::Error as DieselError;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use equoria_application::StoreError;
@@ -19,23 +18,10 @@ use futures_util::FutureExt as _;
 use futures_util::future::{try_join, try_join4};
 
 use crate::DbPool;
-use crate::error::from_diesel;
+use crate::error::{TxError, from_diesel};
 use crate::horses::{HorseRow, horse_select, into_record, load_horse, with_stat_column};
 use crate::ledger::award_user_xp;
 use crate::schema::{breeds, discipline_scores, horses, training_sessions};
-
-/// Errors inside the training transaction.
-#[derive(Debug)]
-enum TrainTx {
-    Db(DieselError),
-    Store(StoreError),
-}
-
-impl From<DieselError> for TrainTx {
-    fn from(e: DieselError) -> Self {
-        Self::Db(e)
-    }
-}
 
 fn years(n: u32) -> TimeDelta {
     GAME_YEAR * i32::try_from(n).unwrap_or(i32::MAX)
@@ -83,7 +69,7 @@ impl TrainingStore for DbPool {
         let mut conn = self.get().await?;
         let outcome = *outcome;
         let result = conn
-            .transaction::<_, TrainTx, _>(async move |conn| {
+            .transaction::<_, TxError<StoreError>, _>(async move |conn| {
                 // The claim: only one session can move the cooldown forward. A concurrent
                 // request blocks on the row lock, then re-checks the WHERE and finds nothing.
                 let claimed: Option<HorseRow> = diesel::update(horses::table)
@@ -102,12 +88,12 @@ impl TrainingStore for DbPool {
                     .optional()?;
                 let Some(claimed) = claimed else {
                     let fresh = load_horse(conn, id, Some(owner)).await?;
-                    let fresh = fresh.map(into_record).transpose().map_err(TrainTx::Store)?;
+                    let fresh = fresh.map(into_record).transpose().map_err(TxError::Rule)?;
                     return Ok(TrainingCommit::Lost(fresh));
                 };
                 // The row is locked from here on: its stats are exact.
                 let stats = into_record((claimed, String::new(), false))
-                    .map_err(TrainTx::Store)?
+                    .map_err(TxError::Rule)?
                     .stats;
                 let gain = outcome
                     .stat_gain
@@ -157,11 +143,7 @@ impl TrainingStore for DbPool {
                 Ok(TrainingCommit::Committed { stat_gain: gain })
             })
             .await;
-        match result {
-            Ok(commit) => Ok(commit),
-            Err(TrainTx::Db(e)) => Err(from_diesel(e)),
-            Err(TrainTx::Store(e)) => Err(e),
-        }
+        result.map_err(TxError::into_error)
     }
 
     async fn trainable_horses(
