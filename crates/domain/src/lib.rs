@@ -7,7 +7,7 @@
 //! the offending value and say what was expected.
 //!
 //! Modules follow the game rules (`docs/GAME-RULES.md`): [`stats`], [`discipline`], [`breed`],
-//! [`money`], [`progression`], [`horse`], [`training`] and [`competition`].
+//! [`money`] and [`ledger`], [`progression`], [`horse`], [`training`] and [`competition`].
 
 pub mod account;
 pub mod breed;
@@ -15,6 +15,7 @@ pub mod competition;
 pub mod discipline;
 pub mod horse;
 pub mod ids;
+pub mod ledger;
 pub mod money;
 pub mod progression;
 pub mod stats;

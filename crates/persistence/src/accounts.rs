@@ -10,6 +10,7 @@ use equoria_application::accounts::*;
 use equoria_application::paging::{Page, Paged};
 use equoria_application::xp::XpEvent;
 use equoria_domain::account::{Email, Role};
+use equoria_domain::ledger::LedgerReason;
 use equoria_domain::{Money, Stat, UserId};
 use uuid::Uuid;
 
@@ -117,9 +118,8 @@ impl AccountStore for DbPool {
                     conn,
                     user_id,
                     grant.coins(),
-                    "registration_grant",
+                    LedgerReason::RegistrationGrant,
                     None,
-                    true,
                 )
                 .await
                 .map_err(|e| {

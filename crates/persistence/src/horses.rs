@@ -10,6 +10,7 @@ use equoria_application::horses::*;
 use equoria_application::paging::{Page, Paged};
 use equoria_application::xp::XpEvent;
 use equoria_domain::horse::{Health, HorseName, Sex};
+use equoria_domain::ledger::LedgerReason;
 use equoria_domain::stats::STAT_COUNT;
 use equoria_domain::{BreedId, HorseId, Money, ShowId, Stat, StatValue, Stats, UserId};
 
@@ -357,9 +358,8 @@ impl HorseStore for DbPool {
                     conn,
                     owner.get(),
                     price.as_debit(),
-                    "horse_purchase",
+                    LedgerReason::HorsePurchase,
                     Some(&reference),
-                    true,
                 )
                 .await
                 .map_err(|e| TxError::from_money(e, || PurchaseRefused::InsufficientFunds))?;

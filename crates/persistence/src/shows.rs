@@ -22,6 +22,7 @@ use equoria_application::paging::{Page, Paged};
 use equoria_application::shows::*;
 use equoria_domain::competition::{EntryFee, LevelRange, MaxEntries, NewShow, ShowSchedule};
 use equoria_domain::horse::{GAME_YEAR, Health};
+use equoria_domain::ledger::{LedgerReason, XpReason};
 use equoria_domain::training::{TRAINING_MAX_AGE, TRAINING_MIN_AGE};
 use equoria_domain::{
     Discipline, DisciplineScore, HorseId, Level, Money, ShowId, StatValue, Stats, UserId,
@@ -642,9 +643,8 @@ impl ShowStore for DbPool {
                         conn,
                         user.get(),
                         -fee.coins(),
-                        "show_entry_fee",
+                        LedgerReason::ShowEntryFee,
                         Some(&reference),
-                        true,
                     )
                     .await
                     .map_err(|e| match e {
@@ -909,7 +909,8 @@ impl ShowStore for DbPool {
                             .values((
                                 crate::schema::horse_xp_events::horse_id.eq(entrant.horse_id.get()),
                                 crate::schema::horse_xp_events::amount.eq(horse_xp),
-                                crate::schema::horse_xp_events::reason.eq("show_placement"),
+                                crate::schema::horse_xp_events::reason
+                                    .eq(XpReason::ShowPlacement.as_str()),
                                 crate::schema::horse_xp_events::reference.eq(&reference),
                             ))
                             .execute(conn)
@@ -926,9 +927,8 @@ impl ShowStore for DbPool {
                             conn,
                             entrant.user_id.get(),
                             result.prize.coins(),
-                            "show_prize",
+                            LedgerReason::ShowPrize,
                             Some(&reference),
-                            false,
                         )
                         .await
                         .map_err(|e| match e {
@@ -944,7 +944,7 @@ impl ShowStore for DbPool {
                         conn,
                         entrant.user_id.get(),
                         to_i32(result.owner_xp),
-                        "show_placement",
+                        XpReason::ShowPlacement,
                         Some(&reference),
                     )
                     .await?;
@@ -954,7 +954,7 @@ impl ShowStore for DbPool {
                 record_house_flow(
                     conn,
                     -show_view.prize_pool.coins(),
-                    "show_prize_pool",
+                    LedgerReason::ShowPrizePool,
                     Some(&reference),
                     None,
                 )
@@ -962,7 +962,7 @@ impl ShowStore for DbPool {
                 record_house_flow(
                     conn,
                     outcome.refund.coins(),
-                    "show_pool_refund",
+                    LedgerReason::ShowPoolRefund,
                     Some(&reference),
                     None,
                 )

@@ -12,6 +12,7 @@ use equoria_application::horses::HorseRecord;
 use equoria_application::paging::{Page, Paged};
 use equoria_application::training::*;
 use equoria_domain::horse::{GAME_YEAR, Health};
+use equoria_domain::ledger::XpReason;
 use equoria_domain::training::{TRAINING_MAX_AGE, TRAINING_MIN_AGE, TrainingOutcome};
 use equoria_domain::{Discipline, DisciplineScore, HorseId, StatGain, UserId};
 use futures_util::FutureExt as _;
@@ -138,7 +139,13 @@ impl TrainingStore for DbPool {
                     ))
                     .execute(&mut &*shared);
                 let reference = format!("horse:{}", id.get());
-                let owner_xp = award_user_xp(shared, owner.get(), xp, "training", Some(&reference));
+                let owner_xp = award_user_xp(
+                    shared,
+                    owner.get(),
+                    xp,
+                    XpReason::Training,
+                    Some(&reference),
+                );
                 try_join4(stat, score, session, owner_xp).await?;
                 Ok(TrainingCommit::Committed { stat_gain: gain })
             })
