@@ -8,7 +8,7 @@
 //! for players, built from the rule's constants and never quoting the value.
 //!
 //! Modules follow the game rules (`docs/GAME-RULES.md`): [`stats`], [`discipline`], [`breed`],
-//! [`money`], [`progression`], [`horse`], [`training`] and [`competition`].
+//! [`money`] and [`ledger`], [`progression`], [`horse`], [`training`] and [`competition`].
 
 pub mod account;
 pub mod breed;
@@ -17,6 +17,7 @@ pub mod competition;
 pub mod discipline;
 pub mod horse;
 pub mod ids;
+pub mod ledger;
 pub mod money;
 pub mod progression;
 pub mod stats;

@@ -10,13 +10,14 @@ use equoria_application::accounts::*;
 use equoria_application::paging::{Page, Paged};
 use equoria_application::xp::XpEvent;
 use equoria_domain::account::{Email, Role};
+use equoria_domain::ledger::LedgerReason;
 use equoria_domain::{Money, UserId};
 use uuid::Uuid;
 
 use crate::DbPool;
-use crate::error::from_diesel;
+use crate::error::{TxError, from_diesel};
 use crate::horses::{NewHorseRow, insert_horse};
-use crate::ledger::{MoneyError, XpEventRow, into_xp_event, move_money};
+use crate::ledger::{XpEventRow, into_xp_event, move_money};
 use crate::schema::{breeds, ledger_entries, refresh_tokens, user_xp_events, users};
 
 #[derive(Debug, Queryable, Selectable)]
@@ -56,20 +57,6 @@ impl UserRow {
 fn parse_role(raw: &str) -> Result<Role, StoreError> {
     raw.parse()
         .map_err(|_| StoreError::Other(format!("unknown role `{raw}` in users")))
-}
-
-/// Errors inside the registration transaction.
-#[derive(Debug)]
-enum RegisterTxError {
-    Db(DieselError),
-    Money(MoneyError),
-    MissingBreed,
-}
-
-impl From<DieselError> for RegisterTxError {
-    fn from(e: DieselError) -> Self {
-        Self::Db(e)
-    }
 }
 
 /// What a login or a password change checks. No Debug: it holds the password hash.
@@ -116,7 +103,7 @@ impl AccountStore for DbPool {
     ) -> Result<(UserProfile, SessionEpoch), CreateAccountError> {
         let mut conn = self.get().await?;
         let result = conn
-            .transaction::<_, RegisterTxError, _>(async move |conn| {
+            .transaction::<_, TxError<CreateAccountError>, _>(async move |conn| {
                 let user_id: i64 = diesel::insert_into(users::table)
                     .values((
                         users::email.eq(account.email.as_str()),
@@ -132,19 +119,29 @@ impl AccountStore for DbPool {
                     conn,
                     user_id,
                     grant.coins(),
-                    "registration_grant",
+                    LedgerReason::RegistrationGrant,
                     None,
-                    true,
                 )
                 .await
-                .map_err(RegisterTxError::Money)?;
+                .map_err(|e| {
+                    TxError::from_money(e, || {
+                        StoreError::Other(
+                            "registration grant refused by the balance check".to_owned(),
+                        )
+                        .into()
+                    })
+                })?;
                 let breed_id: i32 = breeds::table
                     .filter(breeds::name.eq(starter.breed))
                     .select(breeds::id)
                     .first(conn)
                     .await
                     .optional()?
-                    .ok_or(RegisterTxError::MissingBreed)?;
+                    .ok_or_else(|| {
+                        TxError::rule(StoreError::Other(
+                            "the starter horse's breed is not seeded".to_owned(),
+                        ))
+                    })?;
                 insert_horse(
                     conn,
                     NewHorseRow {
@@ -167,7 +164,7 @@ impl AccountStore for DbPool {
             .await;
         match result {
             Ok((row, epoch)) => Ok((row.into_profile()?, SessionEpoch(epoch))),
-            Err(RegisterTxError::Db(DieselError::DatabaseError(
+            Err(TxError::Store(DieselError::DatabaseError(
                 DatabaseErrorKind::UniqueViolation,
                 info,
             ))) => match info.constraint_name() {
@@ -178,16 +175,7 @@ impl AccountStore for DbPool {
                 }
                 .into()),
             },
-            Err(RegisterTxError::Db(e)) | Err(RegisterTxError::Money(MoneyError::Database(e))) => {
-                Err(from_diesel(e).into())
-            }
-            Err(RegisterTxError::Money(MoneyError::InsufficientFunds)) => Err(StoreError::Other(
-                "registration grant refused by the balance check".to_owned(),
-            )
-            .into()),
-            Err(RegisterTxError::MissingBreed) => {
-                Err(StoreError::Other("the starter horse's breed is not seeded".to_owned()).into())
-            }
+            Err(e) => Err(e.into_error()),
         }
     }
 

@@ -7,6 +7,8 @@ use diesel_async::pooled_connection::deadpool::PoolError;
 
 pub use equoria_application::StoreError;
 
+use crate::ledger::MoneyError;
+
 /// Maps a failure to check out a pooled connection.
 ///
 /// Every pool failure means the database cannot serve this request right
@@ -35,6 +37,49 @@ pub fn from_diesel(err: DieselError) -> StoreError {
             _ => StoreError::Other(format!("database error ({kind:?}): {}", info.message())),
         },
         other => StoreError::Other(other.to_string()),
+    }
+}
+
+/// A failure inside a transaction closure: the operation's own error `E` (a refusal decided
+/// on the locked rows, or a broken invariant), or a database error. Either rolls the
+/// transaction back. `?` converts database errors, so closures can use it on every statement.
+#[derive(Debug)]
+pub(crate) enum TxError<E> {
+    /// The operation's own error.
+    Rule(E),
+    /// A database error.
+    Store(DieselError),
+}
+
+impl<E> From<DieselError> for TxError<E> {
+    fn from(err: DieselError) -> Self {
+        TxError::Store(err)
+    }
+}
+
+impl<E> TxError<E> {
+    /// The operation's own error, from anything that converts into it.
+    pub(crate) fn rule(err: impl Into<E>) -> Self {
+        TxError::Rule(err.into())
+    }
+
+    /// A failed balance change: a database error stays one, a refused debit or credit becomes
+    /// the operation's error `refused`.
+    pub(crate) fn from_money(err: MoneyError, refused: impl FnOnce() -> E) -> Self {
+        match err {
+            MoneyError::Database(err) => TxError::Store(err),
+            MoneyError::InsufficientFunds => TxError::Rule(refused()),
+        }
+    }
+}
+
+impl<E: From<StoreError>> TxError<E> {
+    /// The operation's error, a database error translated by [`from_diesel`].
+    pub(crate) fn into_error(self) -> E {
+        match self {
+            TxError::Rule(err) => err,
+            TxError::Store(err) => from_diesel(err).into(),
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use equoria_application::xp::XpEvent;
+use equoria_domain::ledger::{LedgerReason, XpReason};
 
 use crate::schema::{house_ledger, ledger_entries, user_xp_events, users};
 
@@ -19,17 +20,17 @@ pub enum MoneyError {
 }
 
 /// Adds `amount` (negative to debit) to the user's balance, refusing to go
-/// below zero, and writes the ledger entry. With `mirror_to_house`, the
-/// opposite flow is recorded in the house ledger under the same reason
-/// (grants, purchases, fees); prizes are not mirrored because the show's
-/// pool and refund are recorded instead. Returns the new balance.
+/// below zero, and writes the ledger entry. When the reason is money from or
+/// to the house ([`LedgerReason::mirror_to_house`]: grants, purchases, fees),
+/// the opposite flow is recorded in the house ledger under the same reason;
+/// prizes are not mirrored because the show's pool and refund are recorded
+/// instead. Returns the new balance.
 pub async fn move_money(
     conn: &mut AsyncPgConnection,
     user_id: i64,
     amount: i64,
-    reason: &str,
+    reason: LedgerReason,
     reference: Option<&str>,
-    mirror_to_house: bool,
 ) -> Result<i64, MoneyError> {
     let balance: Option<i64> = diesel::update(users::table)
         .filter(users::id.eq(user_id))
@@ -45,12 +46,12 @@ pub async fn move_money(
             ledger_entries::user_id.eq(user_id),
             ledger_entries::amount.eq(amount),
             ledger_entries::balance_after.eq(balance),
-            ledger_entries::reason.eq(reason),
+            ledger_entries::reason.eq(reason.as_str()),
             ledger_entries::reference.eq(reference),
         ))
         .execute(conn)
         .await?;
-    if mirror_to_house {
+    if reason.mirror_to_house() {
         record_house_flow(conn, -amount, reason, reference, Some(user_id)).await?;
     }
     Ok(balance)
@@ -60,7 +61,7 @@ pub async fn move_money(
 pub async fn record_house_flow(
     conn: &mut AsyncPgConnection,
     amount: i64,
-    reason: &str,
+    reason: LedgerReason,
     reference: Option<&str>,
     user_id: Option<i64>,
 ) -> Result<(), diesel::result::Error> {
@@ -70,7 +71,7 @@ pub async fn record_house_flow(
     diesel::insert_into(house_ledger::table)
         .values((
             house_ledger::amount.eq(amount),
-            house_ledger::reason.eq(reason),
+            house_ledger::reason.eq(reason.as_str()),
             house_ledger::reference.eq(reference),
             house_ledger::user_id.eq(user_id),
         ))
@@ -97,7 +98,7 @@ pub async fn award_user_xp(
     mut conn: &AsyncPgConnection,
     user_id: i64,
     amount: i32,
-    reason: &str,
+    reason: XpReason,
     reference: Option<&str>,
 ) -> Result<(), diesel::result::Error> {
     if amount <= 0 {
@@ -111,7 +112,7 @@ pub async fn award_user_xp(
         .values((
             user_xp_events::user_id.eq(user_id),
             user_xp_events::amount.eq(amount),
-            user_xp_events::reason.eq(reason),
+            user_xp_events::reason.eq(reason.as_str()),
             user_xp_events::reference.eq(reference),
         ))
         .execute(&mut conn);

@@ -210,13 +210,11 @@ fn with_lock<T>(
         .execute(&mut conn)
         .map_err(MigrationError::Lock)?;
     // At least 1 ms: 0 would mean "wait forever".
-    let result = diesel::sql_query(format!(
-        "SET lock_timeout = {}",
-        lock_timeout.as_millis().max(1)
-    ))
-    .execute(&mut conn)
-    .map_err(|e| failed("setting lock_timeout", &e, lock_timeout))
-    .and_then(|_| f(&mut conn));
+    let result = diesel::sql_query("SELECT set_config('lock_timeout', $1, false)")
+        .bind::<Text, _>(lock_timeout.as_millis().max(1).to_string())
+        .execute(&mut conn)
+        .map_err(|e| failed("setting lock_timeout", &e, lock_timeout))
+        .and_then(|_| f(&mut conn));
     let unlocked = diesel::sql_query("SELECT pg_advisory_unlock($1)")
         .bind::<BigInt, _>(LOCK_KEY)
         .execute(&mut conn);

@@ -11,7 +11,8 @@ use diesel_async::pooled_connection::{
 };
 use std::sync::Arc;
 
-use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+use diesel::sql_types::Text;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::FutureExt;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -107,11 +108,8 @@ pub fn build_pool(settings: &PoolSettings) -> Result<DbPool, StoreError> {
         Connector::parse(settings.url.expose_secret())
             .map_err(|err| StoreError::Other(format!("invalid database URL: {err}")))?,
     );
-    let setup_sql = format!(
-        "SET statement_timeout = {}; SET application_name = '{}'",
-        settings.statement_timeout.as_millis(),
-        settings.application_name.replace('\'', "''"),
-    );
+    let statement_timeout_ms: Arc<str> = settings.statement_timeout.as_millis().to_string().into();
+    let application_name: Arc<str> = settings.application_name.as_str().into();
     let mut config = ManagerConfig::default();
     // `Fast` skips the `SELECT 1` on every checkout (+70 % throughput on
     // primary-key reads here). A connection that broke while idle is
@@ -120,7 +118,8 @@ pub fn build_pool(settings: &PoolSettings) -> Result<DbPool, StoreError> {
     config.recycling_method = RecyclingMethod::Fast;
     let connections = connection_runtime()?.handle().clone();
     config.custom_setup = Box::new(move |_url| {
-        let setup_sql = setup_sql.clone();
+        let statement_timeout_ms = statement_timeout_ms.clone();
+        let application_name = application_name.clone();
         let connector = connector.clone();
         let connections = connections.clone();
         async move {
@@ -128,7 +127,7 @@ pub fn build_pool(settings: &PoolSettings) -> Result<DbPool, StoreError> {
             // connection's driver task there, not on the calling worker.
             let establish = async move {
                 let mut conn = connector.connect().await?;
-                conn.batch_execute(&setup_sql)
+                apply_settings(&mut conn, &statement_timeout_ms, &application_name)
                     .await
                     .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(conn)
@@ -155,6 +154,24 @@ pub fn build_pool(settings: &PoolSettings) -> Result<DbPool, StoreError> {
         pool,
         health: crate::health::HealthConnection::default(),
     })
+}
+
+/// Sets `statement_timeout` (milliseconds) and `application_name` for the connection's
+/// session. The values are bound parameters: no SQL text is built from them.
+async fn apply_settings(
+    conn: &mut AsyncPgConnection,
+    statement_timeout_ms: &str,
+    application_name: &str,
+) -> diesel::QueryResult<()> {
+    diesel::sql_query(
+        "SELECT set_config('statement_timeout', $1, false), \
+         set_config('application_name', $2, false)",
+    )
+    .bind::<Text, _>(statement_timeout_ms)
+    .bind::<Text, _>(application_name)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 impl DbPool {

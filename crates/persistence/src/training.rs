@@ -5,37 +5,24 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::result::Error as DieselError;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use equoria_application::StoreError;
 use equoria_application::horses::HorseRecord;
 use equoria_application::paging::{Page, Paged};
 use equoria_application::training::*;
+use equoria_domain::ledger::XpReason;
 use equoria_domain::training::TrainingOutcome;
 use equoria_domain::{Discipline, DisciplineScore, HorseId, StatGain, UserId};
 use futures_util::FutureExt as _;
 use futures_util::future::{try_join, try_join4};
 
 use crate::DbPool;
-use crate::error::from_diesel;
+use crate::error::{TxError, from_diesel};
 use crate::horses::{HorseRow, horse_select, into_record, load_horse, ready_to_train, trainable};
 use crate::ledger::award_user_xp;
 use crate::schema::{breeds, discipline_scores, horses, training_sessions};
 use crate::stat_columns::with_stat_column;
-
-/// Errors inside the training transaction.
-#[derive(Debug)]
-enum TrainTx {
-    Db(DieselError),
-    Store(StoreError),
-}
-
-impl From<DieselError> for TrainTx {
-    fn from(e: DieselError) -> Self {
-        Self::Db(e)
-    }
-}
 
 #[async_trait]
 impl TrainingStore for DbPool {
@@ -79,7 +66,7 @@ impl TrainingStore for DbPool {
         let mut conn = self.get().await?;
         let outcome = *outcome;
         let result = conn
-            .transaction::<_, TrainTx, _>(async move |conn| {
+            .transaction::<_, TxError<StoreError>, _>(async move |conn| {
                 // The claim: only one session can move the cooldown forward. A concurrent
                 // request blocks on the row lock, then re-checks the WHERE and finds nothing.
                 let claimed: Option<HorseRow> = diesel::update(horses::table)
@@ -93,12 +80,12 @@ impl TrainingStore for DbPool {
                     .optional()?;
                 let Some(claimed) = claimed else {
                     let fresh = load_horse(conn, id, Some(owner)).await?;
-                    let fresh = fresh.map(into_record).transpose().map_err(TrainTx::Store)?;
+                    let fresh = fresh.map(into_record).transpose().map_err(TxError::Rule)?;
                     return Ok(TrainingCommit::Lost(fresh));
                 };
                 // The row is locked from here on: its stats are exact.
                 let stats = into_record((claimed, String::new(), false))
-                    .map_err(TrainTx::Store)?
+                    .map_err(TxError::Rule)?
                     .stats;
                 let gain = outcome
                     .stat_gain
@@ -143,16 +130,18 @@ impl TrainingStore for DbPool {
                     ))
                     .execute(&mut &*shared);
                 let reference = format!("horse:{}", id.get());
-                let owner_xp = award_user_xp(shared, owner.get(), xp, "training", Some(&reference));
+                let owner_xp = award_user_xp(
+                    shared,
+                    owner.get(),
+                    xp,
+                    XpReason::Training,
+                    Some(&reference),
+                );
                 try_join4(stat, score, session, owner_xp).await?;
                 Ok(TrainingCommit::Committed { stat_gain: gain })
             })
             .await;
-        match result {
-            Ok(commit) => Ok(commit),
-            Err(TrainTx::Db(e)) => Err(from_diesel(e)),
-            Err(TrainTx::Store(e)) => Err(e),
-        }
+        result.map_err(TxError::into_error)
     }
 
     async fn trainable_horses(

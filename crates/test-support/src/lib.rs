@@ -9,7 +9,7 @@
 
 #![allow(clippy::expect_used)] // a test fixture that cannot be built must stop the test loudly
 
-use diesel::sql_types::{BigInt, Bool};
+use diesel::sql_types::{BigInt, Bool, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 /// Variable naming the PostgreSQL server tests may create databases on.
@@ -125,9 +125,11 @@ async fn ensure_template(admin_url: &str, template: &str) {
         .execute(&mut admin)
         .await
         .expect("template lock");
-    let exists: bool = diesel::select(diesel::dsl::sql::<Bool>(&format!(
-        "EXISTS (SELECT 1 FROM pg_database WHERE datname = '{template}')"
-    )))
+    let exists: bool = diesel::select(
+        diesel::dsl::sql::<Bool>("EXISTS (SELECT 1 FROM pg_database WHERE datname = ")
+            .bind::<Text, _>(template)
+            .sql(")"),
+    )
     .get_result(&mut admin)
     .await
     .expect("looking up the template database");

@@ -22,10 +22,6 @@ pub struct Breed {
 }
 
 impl Breed {
-    pub fn mean(&self, stat: Stat) -> u8 {
-        self.means[stat.index()]
-    }
-
     /// Rolls starting stats from this breed's means (domain rule).
     pub fn roll_stats(&self, rng: &mut impl rand::Rng) -> Stats {
         equoria_domain::breed::roll_stats(self.means, rng)

@@ -310,12 +310,6 @@ pub trait ShowStore: Send + Sync {
     /// The player's results, newest first.
     async fn user_results(&self, user: UserId, page: Page)
     -> Result<Paged<ResultView>, StoreError>;
-    /// A horse's results, newest first.
-    async fn horse_results(
-        &self,
-        horse: HorseId,
-        page: Page,
-    ) -> Result<Paged<ResultView>, StoreError>;
 
     /// Dashboard figures of the player at `now`; `recent` bounds both lists.
     async fn dashboard(

@@ -242,15 +242,6 @@ impl Shows {
         self.store.user_results(user, page).await
     }
 
-    /// A horse's results (for `GET /api/horses/{id}/results`).
-    pub async fn horse_results(
-        &self,
-        horse: HorseId,
-        page: Page,
-    ) -> Result<Paged<ResultView>, StoreError> {
-        self.store.horse_results(horse, page).await
-    }
-
     pub async fn dashboard(&self, user: UserId) -> Result<DashboardFacts, StoreError> {
         self.store
             .dashboard(user, self.clock.now(), DASHBOARD_RECENT)

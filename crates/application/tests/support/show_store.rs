@@ -326,14 +326,6 @@ impl ShowStore for FakeShowStore {
         Err(unsupported("results"))
     }
 
-    async fn horse_results(
-        &self,
-        _horse: HorseId,
-        _page: Page,
-    ) -> Result<Paged<ResultView>, StoreError> {
-        Err(unsupported("results"))
-    }
-
     async fn dashboard(
         &self,
         _user: UserId,

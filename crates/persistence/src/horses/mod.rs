@@ -13,6 +13,7 @@ use equoria_application::horses::*;
 use equoria_application::paging::{Page, Paged};
 use equoria_application::xp::XpEvent;
 use equoria_domain::horse::HorseName;
+use equoria_domain::ledger::LedgerReason;
 use equoria_domain::{BreedId, HorseId, Money, ShowId, Stat, StatValue, UserId};
 
 pub(crate) use self::eligibility::{ready_to_train, trainable};
@@ -21,8 +22,8 @@ pub(crate) use self::rows::{
     HorseRow, NewHorseRow, horse_select, insert_horse, into_record, load_horse,
 };
 use crate::DbPool;
-use crate::error::from_diesel;
-use crate::ledger::{MoneyError, XpEventRow, into_xp_event, move_money};
+use crate::error::{TxError, from_diesel};
+use crate::ledger::{XpEventRow, into_xp_event, move_money};
 use crate::schema::{breeds, competition_results, horse_xp_events, horses, shows, users};
 use crate::stat_columns::with_stat_column;
 
@@ -35,21 +36,6 @@ extern "SQL" {
 const ENTERED_CONSTRAINT: &str = "show_entries_horse_id_fkey";
 /// Foreign key refusing a horse of an unknown breed.
 const BREED_CONSTRAINT: &str = "horses_breed_id_fkey";
-
-/// Errors inside the purchase transaction.
-#[derive(Debug)]
-enum BuyTx {
-    Db(DieselError),
-    Money(MoneyError),
-    NoUser,
-    Limit,
-}
-
-impl From<DieselError> for BuyTx {
-    fn from(e: DieselError) -> Self {
-        Self::Db(e)
-    }
-}
 
 /// `%`, `_` and `\` are LIKE wildcards / the escape character: make them literal.
 fn like_pattern(needle: &str) -> String {
@@ -104,7 +90,7 @@ impl HorseStore for DbPool {
             i32::try_from(horse.breed_id.get()).map_err(|_| PurchaseRefused::UnknownBreed)?;
         let mut conn = self.get().await?;
         let result = conn
-            .transaction::<_, BuyTx, _>(async move |conn| {
+            .transaction::<_, TxError<PurchaseRefused>, _>(async move |conn| {
                 // Lock the owner's row first: concurrent purchases by one player queue here,
                 // so the count below cannot be raced past the limit.
                 users::table
@@ -114,14 +100,14 @@ impl HorseStore for DbPool {
                     .first::<i64>(conn)
                     .await
                     .optional()?
-                    .ok_or(BuyTx::NoUser)?;
+                    .ok_or(TxError::rule(StoreError::NotFound))?;
                 let owned: i64 = horses::table
                     .filter(horses::owner_id.eq(owner.get()))
                     .count()
                     .get_result(conn)
                     .await?;
                 if owned >= i64::from(limit) {
-                    return Err(BuyTx::Limit);
+                    return Err(TxError::Rule(PurchaseRefused::HorseLimitReached));
                 }
                 let id = insert_horse(
                     conn,
@@ -140,33 +126,25 @@ impl HorseStore for DbPool {
                     conn,
                     owner.get(),
                     price.as_debit(),
-                    "horse_purchase",
+                    LedgerReason::HorsePurchase,
                     Some(&reference),
-                    true,
                 )
                 .await
-                .map_err(BuyTx::Money)?;
+                .map_err(|e| TxError::from_money(e, || PurchaseRefused::InsufficientFunds))?;
                 load_horse(conn, id, None)
                     .await?
-                    .ok_or(BuyTx::Db(DieselError::NotFound))
+                    .ok_or(TxError::Store(DieselError::NotFound))
             })
             .await;
         match result {
             Ok(row) => Ok(into_record(row)?),
-            Err(BuyTx::Limit) => Err(PurchaseRefused::HorseLimitReached),
-            Err(BuyTx::Money(MoneyError::InsufficientFunds)) => {
-                Err(PurchaseRefused::InsufficientFunds)
-            }
-            Err(BuyTx::NoUser) => Err(StoreError::NotFound.into()),
-            Err(BuyTx::Db(DieselError::DatabaseError(
+            Err(TxError::Store(DieselError::DatabaseError(
                 DatabaseErrorKind::ForeignKeyViolation,
                 info,
             ))) if info.constraint_name() == Some(BREED_CONSTRAINT) => {
                 Err(PurchaseRefused::UnknownBreed)
             }
-            Err(BuyTx::Db(e)) | Err(BuyTx::Money(MoneyError::Database(e))) => {
-                Err(from_diesel(e).into())
-            }
+            Err(e) => Err(e.into_error()),
         }
     }
 
