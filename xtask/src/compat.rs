@@ -31,9 +31,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context as _, anyhow};
-use xshell::{Cmd, cmd};
+use xshell::cmd;
 
 use crate::dev::{Profile, build_server};
+use crate::server::{self, Server};
 use crate::{Ctx, db, say, staging};
 
 /// Under the target dir: the previous binaries (by SHA) and the transient checkout.
@@ -44,8 +45,7 @@ const LOG_FILE: &str = "equoria-compat.log";
 
 /// Builds (or reuses) the previous commit's binary, migrates with the current one, runs the
 /// staging probes against the previous one.
-pub fn run<'a>(ctx: &'a Ctx) -> anyhow::Result<()> {
-    let sh = &ctx.sh;
+pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let Some(previous) = previous_commit(ctx)? else {
         return Ok(());
     };
@@ -63,18 +63,20 @@ pub fn run<'a>(ctx: &'a Ctx) -> anyhow::Result<()> {
     let database = db::database_in(cluster, DATABASE)?;
     let port = equoria_pg_cluster::free_port().context("picking a free port")?;
     let env = staging::environment(port)?;
-    let staging_cmd = |cmd: Cmd<'a>| database.apply(cmd.env_remove("APP_ENV").envs(env.clone()));
+    let staging_cmd =
+        |bin: &Path, args: &[&str]| server::command(ctx, bin, args, env.clone(), &database);
 
     say!("migrating the throwaway database with the CURRENT binary");
-    ctx.run(staging_cmd(cmd!(sh, "{new_bin} migrate run")))?;
+    ctx.run(staging_cmd(&new_bin, &["migrate", "run"]))?;
     let log = ctx.target_dir.join(LOG_FILE);
     say!(
         "starting the PREVIOUS binary ({}) as staging on 127.0.0.1:{port}, output in {}",
         short(&previous),
         ctx.show(&log)
     );
-    let mut server = ctx.spawn_logged(staging_cmd(cmd!(sh, "{old_bin} serve")), &log)?;
-    let outcome = staging::exercise(ctx, &mut server, port);
+    let command = staging_cmd(&old_bin, &["serve"]);
+    let mut server = Server::spawn(ctx, "the previous binary", command, port, &log)?;
+    let outcome = staging::exercise(ctx, &mut server);
     drop(server);
     if let Err(error) = outcome {
         return Err(anyhow!(
@@ -84,7 +86,7 @@ pub fn run<'a>(ctx: &'a Ctx) -> anyhow::Result<()> {
              --- {} ---\n{}",
             short(&previous),
             ctx.show(&log),
-            staging::log_tail(&log)
+            server::log_tail(&log)
         ));
     }
     if let Some(cluster) = database.cluster {

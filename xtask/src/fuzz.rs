@@ -4,14 +4,12 @@
 //! any response the document does not describe (status code, content type, headers, schema).
 //! Bounded: at most `--max-examples` cases per operation, and a wall-clock limit.
 
-use std::process::Command;
-use std::time::Duration;
-
 use anyhow::{Context as _, bail};
 use xshell::cmd;
 
 use crate::drill::{Bed, register, stop_server};
-use crate::{Ctx, bench, say};
+use crate::process::on_path;
+use crate::{Ctx, say};
 
 const CLUSTER_DIR: &str = "equoria-fuzz-pg";
 const DATABASE: &str = "equoria_fuzz";
@@ -35,7 +33,7 @@ pub fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<()> {
     let st = ensure_schemathesis(ctx)?;
     let bed = Bed::new(ctx, CLUSTER_DIR, DATABASE)?;
     let mut server = bed.start(ctx, "fuzz", &[])?;
-    let port = server.port;
+    let port = server.port();
     let (token, _) = register(port, "fuzz_player")?;
     let base = format!("http://127.0.0.1:{port}");
     let schema = format!("{base}/api/openapi.json");
@@ -74,7 +72,7 @@ pub fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<()> {
 
 /// The schemathesis CLI (`st`), installed with pip when missing.
 fn ensure_schemathesis(ctx: &Ctx) -> anyhow::Result<String> {
-    if bench::on_path("st") {
+    if on_path("st") {
         return Ok("st".to_owned());
     }
     say!("schemathesis (OpenAPI property-based testing) is missing: installing it with pip");
@@ -82,10 +80,9 @@ fn ensure_schemathesis(ctx: &Ctx) -> anyhow::Result<String> {
     ctx.run(cmd!(sh, "python3 -m pip install --quiet schemathesis"))
         .context("installing schemathesis failed: `python3 -m pip install schemathesis`")?;
     // pip may put scripts where PATH does not look (pyenv shims need a rehash).
-    let _ = Command::new("pyenv").arg("rehash").status();
-    if bench::on_path("st") {
+    let _ = ctx.status(cmd!(sh, "pyenv rehash"));
+    if on_path("st") {
         return Ok("st".to_owned());
     }
-    let _ = Duration::ZERO;
     bail!("schemathesis installed but `st` is not on PATH")
 }

@@ -1,9 +1,11 @@
 //! Developer automation for Equoria: `cargo xtask <task>` (the alias is in `.cargo/config.toml`).
 //!
 //! Each task is a `run` function in its own module. Every command goes through one
-//! [`xshell::Shell`] rooted at the workspace and is echoed (`$ ...`) before it runs; PostgreSQL
-//! clusters are [`equoria_pg_cluster::Cluster`] values, so they are stopped on every way out
-//! (success, error, or a signal passed on to the child we are waiting for).
+//! [`xshell::Shell`] rooted at the workspace and is echoed (`$ ...`) before it runs (the rules
+//! are in the `process` module's docs); our server is run by the one harness in `server`, and
+//! HTTP requests go through the one client in `http`. PostgreSQL clusters are
+//! [`equoria_pg_cluster::Cluster`] values, so they are stopped on every way out (success,
+//! error, or a signal passed on to the child we are waiting for).
 
 mod backup_drill;
 mod bench;
@@ -17,6 +19,7 @@ mod http;
 mod image;
 mod lint;
 mod process;
+mod server;
 mod staging;
 mod test;
 mod tools;

@@ -1,12 +1,23 @@
 //! Running child processes so that xtask outlives Ctrl-C / SIGTERM long enough to clean up.
 //!
+//! Every child process of xtask is a [`Cmd`] of the task's one [`xshell::Shell`] (`ctx.sh`), so
+//! it gets that shell's working directory and environment. Short queries may run through
+//! xshell itself (`cmd.read()`); everything else runs here, echoed as `$ ...`: in the
+//! foreground with [`Ctx::run`] / [`Ctx::status`] / [`Ctx::output`] (the signal target while it
+//! runs), in the background with [`Ctx::spawn_logged`] / [`Ctx::spawn`] (servers, nginx, wrk,
+//! perf), which return a [`Background`] that is stopped when dropped. A
+//! `std::process::Command` made by a library (pg-cluster's `pg_ctl`) is first turned into a
+//! shell command with [`Ctx::adopt`]. The only processes this module starts on its own are the
+//! `kill` commands that deliver signals; no other module builds a `std::process::Command`.
+//!
 //! SIGINT, SIGTERM and SIGHUP no longer kill xtask: they are passed on to the child it is
 //! waiting for (a terminal's Ctrl-C reaches that child directly too; a second SIGINT does no
 //! harm), the child exits, the task returns an error, and the `Drop` of any cluster stops it.
 
 use std::fs::File;
+use std::io::Read;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
@@ -14,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-use xshell::{Cmd, cmd};
+use xshell::{Cmd, PushDir, cmd};
 
 use crate::{Ctx, say};
 
@@ -110,6 +121,12 @@ fn lock(mutex: &Mutex<Option<u32>>) -> MutexGuard<'_, Option<u32>> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Whether `program` is a file in one of PATH's directories.
+pub fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
 /// Makes sure each `(program, Debian package)` is there (a program on PATH, or an absolute file
 /// path), installing the missing packages with
 /// apt-get in one go (xtask runs as root on the development machines and in CI; elsewhere the
@@ -118,7 +135,7 @@ fn lock(mutex: &Mutex<Option<u32>>) -> MutexGuard<'_, Option<u32>> {
 pub fn ensure_programs(ctx: &Ctx, wanted: &[(&str, &str)]) -> anyhow::Result<()> {
     let missing: Vec<&str> = wanted
         .iter()
-        .filter(|(program, _)| !crate::bench::on_path(program))
+        .filter(|(program, _)| !on_path(program))
         .map(|(_, package)| *package)
         .collect();
     if missing.is_empty() {
@@ -179,30 +196,110 @@ impl Ctx {
         status.with_context(|| format!("waiting for `{shown}`"))
     }
 
-    /// Starts `cmd` in the background with stdout and stderr appended to `log`.
+    /// Runs `cmd` with stdin closed and its output captured, echoed first, and returns how it
+    /// exited whatever the status.
+    pub fn output(&self, cmd: Cmd<'_>) -> anyhow::Result<Output> {
+        self.check_interrupted()?;
+        eprintln!("$ {cmd}");
+        self.capture(cmd)
+    }
+
+    /// [`Ctx::output`] without the echo, for queries whose result is printed instead.
+    pub fn output_quiet(&self, cmd: Cmd<'_>) -> anyhow::Result<Output> {
+        self.check_interrupted()?;
+        self.capture(cmd)
+    }
+
+    fn capture(&self, cmd: Cmd<'_>) -> anyhow::Result<Output> {
+        let shown = cmd.to_string();
+        let mut command = Command::from(cmd);
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = command
+            .spawn()
+            .with_context(|| format!("could not start `{shown}`"))?;
+        let pid = child.id();
+        self.signals.track(pid);
+        let output = child.wait_with_output();
+        self.signals.untrack(pid);
+        output.with_context(|| format!("waiting for `{shown}`"))
+    }
+
+    /// Starts `cmd` in the background with stdout and stderr appended to `log`; it becomes the
+    /// child that signals are passed on to.
     pub fn spawn_logged(&self, cmd: Cmd<'_>, log: &Path) -> anyhow::Result<Background> {
         self.check_interrupted()?;
         eprintln!("$ {cmd} >{} 2>&1 &", self.show(log));
-        let shown = cmd.to_string();
         let out = File::create(log).with_context(|| format!("creating {}", log.display()))?;
         let err = out
             .try_clone()
             .with_context(|| format!("opening {} twice", log.display()))?;
+        let background = self.start(cmd, Stdio::from(out), Stdio::from(err))?;
+        self.signals.track(background.pid());
+        Ok(background)
+    }
+
+    /// Starts `cmd` in the background with stdin closed and its output as `output` says,
+    /// echoed unless `echo` is false (the caller shows it its own way).
+    pub fn spawn(
+        &self,
+        cmd: Cmd<'_>,
+        output: ChildOutput,
+        echo: bool,
+    ) -> anyhow::Result<Background> {
+        self.check_interrupted()?;
+        if echo {
+            eprintln!("$ {cmd} &");
+        }
+        let (stdout, stderr) = match output {
+            ChildOutput::Captured => (Stdio::piped(), Stdio::piped()),
+            ChildOutput::ErrorsOnly => (Stdio::null(), Stdio::inherit()),
+            ChildOutput::Discarded => (Stdio::null(), Stdio::null()),
+        };
+        self.start(cmd, stdout, stderr)
+    }
+
+    fn start(&self, cmd: Cmd<'_>, stdout: Stdio, stderr: Stdio) -> anyhow::Result<Background> {
+        let shown = cmd.to_string();
         let mut command = Command::from(cmd);
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(out))
-            .stderr(Stdio::from(err));
+        command.stdin(Stdio::null()).stdout(stdout).stderr(stderr);
         let child = command
             .spawn()
             .with_context(|| format!("could not start `{shown}`"))?;
-        self.signals.track(child.id());
         Ok(Background {
             child,
             signals: self.signals.clone(),
             shown,
         })
     }
+
+    /// A command that a library built (pg-cluster's `pg_ctl`) as a command of the shell: the
+    /// same program, arguments and environment changes. Its working directory, when it has
+    /// one, becomes the shell's until the returned guard drops.
+    pub fn adopt<'a>(&'a self, command: &Command) -> (Cmd<'a>, Option<PushDir<'a>>) {
+        let mut cmd = self.sh.cmd(command.get_program()).args(command.get_args());
+        for (key, value) in command.get_envs() {
+            cmd = match value {
+                Some(value) => cmd.env(key, value),
+                None => cmd.env_remove(key),
+            };
+        }
+        let dir = command.get_current_dir().map(|dir| self.sh.push_dir(dir));
+        (cmd, dir)
+    }
+}
+
+/// Where a background child's stdout and stderr go (see [`Ctx::spawn`]).
+#[derive(Debug, Clone, Copy)]
+pub enum ChildOutput {
+    /// Both piped, for [`Background::wait_with_output`].
+    Captured,
+    /// Stdout discarded, stderr to ours.
+    ErrorsOnly,
+    /// Both discarded.
+    Discarded,
 }
 
 /// A background child; dropping it while it still runs sends SIGTERM, then SIGKILL after 10 s.
@@ -238,6 +335,32 @@ impl Background {
         Ok(())
     }
 
+    /// Waits for the child to exit and collects what it wrote to its pipes (empty for an
+    /// output that was not [`ChildOutput::Captured`]).
+    pub fn wait_with_output(mut self) -> anyhow::Result<Output> {
+        let stdout = self.child.stdout.take();
+        let stderr = self.child.stderr.take();
+        let errors = thread::spawn(move || read_all(stderr));
+        let stdout = read_all(stdout);
+        let status = self
+            .child
+            .wait()
+            .with_context(|| format!("waiting for `{}`", self.shown))?;
+        let stderr = errors.join().unwrap_or_default();
+        Ok(Output {
+            status,
+            stdout,
+            stderr,
+        })
+    }
+
+    /// Waits for the child to exit, however long it takes.
+    pub fn wait(&mut self) -> anyhow::Result<ExitStatus> {
+        self.child
+            .wait()
+            .with_context(|| format!("waiting for `{}`", self.shown))
+    }
+
     /// Waits up to `timeout` for the child to exit.
     pub fn wait_for_exit(&mut self, timeout: Duration) -> anyhow::Result<Option<ExitStatus>> {
         let deadline = Instant::now() + timeout;
@@ -251,6 +374,15 @@ impl Background {
             thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// Everything `pipe` yields until it closes (nothing when there is no pipe or it fails).
+fn read_all(pipe: Option<impl Read>) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    if let Some(mut pipe) = pipe {
+        let _ = pipe.read_to_end(&mut bytes);
+    }
+    bytes
 }
 
 impl Drop for Background {

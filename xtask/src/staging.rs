@@ -5,19 +5,15 @@
 //! it fully: DATABASE_URL and MIGRATION_DATABASE_URL carry `sslmode=verify-full` and the
 //! throwaway cluster's CA as `sslrootcert`, so the smoke proves the TLS path end to end.
 
-use std::fs::{self, File};
-use std::io::Read;
 use std::net::TcpListener;
-use std::path::Path;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
 use equoria_pg_cluster::{Options, TlsOptions};
-use xshell::{Cmd, cmd};
 
 use crate::dev::{Profile, build_server};
 use crate::http;
+use crate::server::{self, Ready, Server, random_secret};
 use crate::{Ctx, db, say};
 
 const CLUSTER_DIR: &str = "equoria-staging-pg";
@@ -25,10 +21,8 @@ const DATABASE: &str = "equoria_staging";
 const PORT: u16 = 3001;
 const LOG_FILE: &str = "equoria-staging.log";
 const ALLOWED_ORIGINS: &str = "https://staging.equoria.test";
-const READY_TIMEOUT: Duration = Duration::from_secs(30);
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(35);
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
-const LOG_TAIL_LINES: usize = 40;
 
 /// What a probed path must answer.
 #[derive(Debug, Clone, Copy)]
@@ -50,8 +44,7 @@ const PROBES: [(&str, Expect); 5] = [
 ];
 
 /// Build, migrate, start, probe, stop.
-pub fn run<'a>(ctx: &'a Ctx) -> anyhow::Result<()> {
-    let sh = &ctx.sh;
+pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     ensure_port_free()?;
     let bin = build_server(ctx, Profile::Release)?;
 
@@ -69,10 +62,8 @@ pub fn run<'a>(ctx: &'a Ctx) -> anyhow::Result<()> {
         .and_then(|cluster| cluster.tls_url(DATABASE))
         .context("the staging cluster was started with TLS but has no CA")?;
     let staging_env = environment(PORT)?;
-    // APP_ENV is an alias of NODE_ENV: a value left in the caller's shell must not win.
-    let staging_cmd = |cmd: Cmd<'a>| {
-        database
-            .apply(cmd.env_remove("APP_ENV").envs(staging_env.clone()))
+    let staging_cmd = |args: &[&str]| {
+        server::command(ctx, &bin, args, staging_env.clone(), &database)
             .env("MIGRATION_DATABASE_URL", &database.url)
     };
     say!(
@@ -84,7 +75,7 @@ pub fn run<'a>(ctx: &'a Ctx) -> anyhow::Result<()> {
     );
 
     say!("applying migrations to the fresh staging database");
-    ctx.run(staging_cmd(cmd!(sh, "{bin} migrate run")))?;
+    ctx.run(staging_cmd(&["migrate", "run"]))?;
 
     ensure_port_free()?;
     let log = ctx.target_dir.join(LOG_FILE);
@@ -92,15 +83,11 @@ pub fn run<'a>(ctx: &'a Ctx) -> anyhow::Result<()> {
         "starting the release server on 127.0.0.1:{PORT}, output in {}",
         ctx.show(&log)
     );
-    let mut server = ctx.spawn_logged(staging_cmd(cmd!(sh, "{bin} serve")), &log)?;
-    let outcome = exercise(ctx, &mut server, PORT);
+    let mut server = Server::spawn(ctx, "the server", staging_cmd(&["serve"]), PORT, &log)?;
+    let outcome = exercise(ctx, &mut server);
     drop(server); // stops it if a failure left it running, before the cluster goes
     if let Err(error) = outcome {
-        return Err(anyhow!(
-            "{error:#}\n--- last {LOG_TAIL_LINES} lines of {} ---\n{}",
-            ctx.show(&log),
-            log_tail(&log)
-        ));
+        return Err(server::with_log_tail(ctx, &log, &error));
     }
     if let Some(cluster) = database.cluster {
         db::stop_cluster(ctx, cluster);
@@ -127,76 +114,11 @@ pub fn environment(port: u16) -> anyhow::Result<Vec<(&'static str, String)>> {
     ])
 }
 
-/// Waits for readiness on `port`, probes, then requires a clean exit on SIGTERM.
-pub fn exercise(
-    ctx: &Ctx,
-    server: &mut crate::process::Background,
-    port: u16,
-) -> anyhow::Result<()> {
-    wait_until_ready(ctx, server, port)?;
-    probe_all(port)?;
-
-    ctx.check_interrupted()?;
-    say!(
-        "sending SIGTERM to the server (pid {}); it must exit with 0 within {} s",
-        server.pid(),
-        SHUTDOWN_TIMEOUT.as_secs()
-    );
-    let sent = Instant::now();
-    server.terminate()?;
-    match server.wait_for_exit(SHUTDOWN_TIMEOUT)? {
-        Some(status) if status.success() => {
-            say!(
-                "server exited with 0, {:.1} s after SIGTERM",
-                sent.elapsed().as_secs_f64()
-            );
-            Ok(())
-        }
-        Some(status) => {
-            bail!("after SIGTERM the server exited with {status}, expected exit code 0")
-        }
-        None => bail!(
-            "the server was still running {} s after SIGTERM (graceful shutdown must finish sooner)",
-            SHUTDOWN_TIMEOUT.as_secs()
-        ),
-    }
-}
-
-/// Polls GET /health on 127.0.0.1:`port` until it answers 200 (fails if the server exits or
-/// 30 s pass).
-pub fn wait_until_ready(
-    ctx: &Ctx,
-    server: &mut crate::process::Background,
-    port: u16,
-) -> anyhow::Result<()> {
-    say!(
-        "waiting up to {} s for GET /health to answer 200",
-        READY_TIMEOUT.as_secs()
-    );
-    let started = Instant::now();
-    let mut last = String::from("no attempt made");
-    while started.elapsed() < READY_TIMEOUT {
-        ctx.check_interrupted()?;
-        if let Some(status) = server.exited()? {
-            bail!("the server exited ({status}) before GET /health answered 200");
-        }
-        match http::get(port, "/health", Duration::from_secs(2)) {
-            Ok(response) if response.status == 200 => {
-                say!(
-                    "server ready after {:.1} s",
-                    started.elapsed().as_secs_f64()
-                );
-                return Ok(());
-            }
-            Ok(response) => last = format!("status {}: {}", response.status, response.body),
-            Err(error) => last = format!("{error:#}"),
-        }
-        thread::sleep(Duration::from_millis(250));
-    }
-    bail!(
-        "GET /health did not answer 200 within {} s (last attempt: {last})",
-        READY_TIMEOUT.as_secs()
-    )
+/// Waits for readiness, probes, then requires a clean exit on SIGTERM.
+pub fn exercise(ctx: &Ctx, server: &mut Server) -> anyhow::Result<()> {
+    server.wait_until_ready(ctx, Ready::Ok)?;
+    probe_all(server.port())?;
+    server.stop_cleanly(ctx, SHUTDOWN_TIMEOUT)
 }
 
 /// Runs every probe against 127.0.0.1:`port`, reports each, and fails if any failed.
@@ -264,46 +186,11 @@ fn ensure_port_free() -> anyhow::Result<()> {
         })
 }
 
-/// 48 random bytes from /dev/urandom as 96 hex characters.
-pub fn random_secret() -> anyhow::Result<String> {
-    let mut bytes = [0u8; 48];
-    File::open("/dev/urandom")
-        .and_then(|mut urandom| urandom.read_exact(&mut bytes))
-        .context("reading /dev/urandom for a JWT secret")?;
-    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
-}
-
-pub fn log_tail(log: &Path) -> String {
-    match fs::read(log) {
-        Ok(bytes) => {
-            let text = String::from_utf8_lossy(&bytes);
-            let lines: Vec<&str> = text.lines().collect();
-            let tail = lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n");
-            if tail.trim().is_empty() {
-                "(empty)".to_owned()
-            } else {
-                tail
-            }
-        }
-        Err(error) => format!("(could not read it: {error})"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-
-    #[test]
-    fn secrets_are_long_hex_and_differ() {
-        let first = random_secret().unwrap();
-        let second = random_secret().unwrap();
-
-        assert_eq!(first.len(), 96);
-        assert!(first.chars().all(|c| c.is_ascii_hexdigit()));
-        assert_ne!(first, second);
-    }
 
     #[test]
     fn long_bodies_are_shortened_on_a_char_boundary() {

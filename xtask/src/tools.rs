@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use xshell::cmd;
 
-use crate::{Ctx, bench, say};
+use crate::process::on_path;
+use crate::{Ctx, say};
 
 /// Program -> Debian package that ships it, for the deployment kit's checks.
 const DEBIAN: [(&str, &str); 4] = [
@@ -32,7 +33,7 @@ const PYYAML: &str = "pyyaml==6.0.3";
 /// Installs `package` with apt-get when `program` is not found (we run as root here; the
 /// error says what to do otherwise). Retries once after `apt-get update`.
 pub fn ensure_debian_package(ctx: &Ctx, program: &str, package: &str) -> anyhow::Result<()> {
-    if bench::on_path(program) || Path::new("/usr/sbin").join(program).is_file() {
+    if on_path(program) || Path::new("/usr/sbin").join(program).is_file() {
         return Ok(());
     }
     say!("{program} is missing: installing the Debian package {package}");

@@ -1,6 +1,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use super::*;
+use std::fs;
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::Error;
+use crate::binaries::find_bin_dir_in;
+use crate::cluster::{percent_encode_path, read_from, tail_lines};
+use crate::command::describe;
+use crate::config::parse_pid_file_port;
+use crate::databases::check_database_name;
+use crate::ports::free_port;
+use crate::server_user::{parse_effective_uid, sanitize};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A new empty directory under the system temp dir, removed on drop.

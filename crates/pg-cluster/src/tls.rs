@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::{Result, io_error, run_captured};
+use crate::command::{self, run_captured};
+use crate::error::{Result, io_error};
 
 /// Validity of every certificate made here: long enough that a kept development cluster never
 /// sees one expire.
@@ -115,7 +116,7 @@ impl CertificateAuthority {
 }
 
 fn openssl() -> Command {
-    Command::new("openssl")
+    command::program("openssl")
 }
 
 /// Mode 0600: PostgreSQL refuses a key file that others can read.

@@ -197,30 +197,24 @@ pub(super) fn serve(
         "starting the server image on 127.0.0.1:{port} (NODE_ENV=production from the image), output in {}",
         ctx.show(&log)
     );
-    let mut server = ctx.spawn_logged(cmd, &log)?;
-    let outcome = check_server(ctx, engine, &mut server, &name, port, uid);
+    let mut server = Server::spawn(ctx, "the server image", cmd, port, &log)?;
+    let outcome = check_server(ctx, engine, &mut server, &name, uid);
     drop(server);
     drop(container);
-    outcome.map_err(|error| {
-        anyhow!(
-            "{error:#}\n--- end of {} ---\n{}",
-            ctx.show(&log),
-            log_tail(&log)
-        )
-    })
+    outcome.map_err(|error| with_log_tail(ctx, &log, &error))
 }
 
 pub(super) fn check_server(
     ctx: &Ctx,
     engine: &Engine,
-    server: &mut Background,
+    server: &mut Server,
     name: &str,
-    port: u16,
     uid: u32,
 ) -> anyhow::Result<Vec<String>> {
     let sh = &ctx.sh;
+    let port = server.port();
     let mut passed = Vec::new();
-    wait_until_ready(ctx, server, port)?;
+    server.wait_until_ready(ctx, Ready::Ok)?;
 
     let pid = read(
         ctx,

@@ -39,8 +39,8 @@ use serde_json::{Value, json};
 use xshell::{Cmd, Shell, cmd};
 
 use crate::backup_drill::{self, APP, MIGRATOR, URL_PASSWORD};
-use crate::process::{Background, ensure_programs};
-use crate::staging::{log_tail, random_secret, wait_until_ready};
+use crate::process::ensure_programs;
+use crate::server::{Ready, Server, log_tail, random_secret, with_log_tail};
 use crate::{Ctx, db, http, say};
 
 mod build;
