@@ -2,7 +2,7 @@
 //! refusal, migrations, readiness across a database outage, graceful
 //! shutdown.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+#![expect(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

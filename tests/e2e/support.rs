@@ -12,10 +12,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_equoria");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_equoria");
 
 /// A port nothing listens on right now.
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -24,7 +24,7 @@ pub fn free_port() -> u16 {
 }
 
 /// The binary with a clean environment: only PATH and what the test sets.
-pub fn command(env: &[(&str, &str)]) -> Command {
+pub(crate) fn command(env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default());
@@ -35,7 +35,7 @@ pub fn command(env: &[(&str, &str)]) -> Command {
 }
 
 /// A running `equoria serve` on a free loopback port.
-pub struct Server {
+pub(crate) struct Server {
     pub port: u16,
     child: Child,
     log: PathBuf,
@@ -43,7 +43,7 @@ pub struct Server {
 
 impl Server {
     /// Starts the server against `database_url`; `extra` overrides defaults.
-    pub async fn start(database_url: &str, extra: &[(&str, &str)]) -> Self {
+    pub(crate) async fn start(database_url: &str, extra: &[(&str, &str)]) -> Self {
         let port = free_port();
         let log = std::env::temp_dir().join(format!("equoria-e2e-{port}.log"));
         let port_text = port.to_string();
@@ -67,7 +67,7 @@ impl Server {
         server
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
@@ -85,11 +85,11 @@ impl Server {
         panic!("server did not start:\n{}", self.log_text());
     }
 
-    pub fn log_text(&self) -> String {
+    pub(crate) fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    pub fn signal(&self, name: &str) {
+    pub(crate) fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .arg(format!("-{name}"))
             .arg(self.child.id().to_string())
@@ -99,7 +99,7 @@ impl Server {
     }
 
     /// Waits for the process to exit, at most `timeout`.
-    pub async fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+    pub(crate) async fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -126,7 +126,7 @@ impl Drop for Server {
 /// Forwards a loopback port to PostgreSQL. `cut()` drops every connection
 /// and stops listening (the database "goes away"); `restore()` listens again
 /// on the same port; `set_delay()` holds each client->server chunk back.
-pub struct DbProxy {
+pub(crate) struct DbProxy {
     pub port: u16,
     target: SocketAddr,
     delay_ms: Arc<AtomicU64>,
@@ -134,7 +134,7 @@ pub struct DbProxy {
 }
 
 impl DbProxy {
-    pub async fn start(database_url: &str) -> Self {
+    pub(crate) async fn start(database_url: &str) -> Self {
         let parsed = url::Url::parse(database_url).unwrap();
         let target: SocketAddr = format!(
             "{}:{}",
@@ -160,20 +160,20 @@ impl DbProxy {
     }
 
     /// `database_url` with its host and port replaced by this proxy's.
-    pub fn url_for(&self, database_url: &str) -> String {
+    pub(crate) fn url_for(&self, database_url: &str) -> String {
         let mut parsed = url::Url::parse(database_url).unwrap();
         parsed.set_host(Some("127.0.0.1")).unwrap();
         parsed.set_port(Some(self.port)).unwrap();
         parsed.to_string()
     }
 
-    pub fn cut(&mut self) {
+    pub(crate) fn cut(&mut self) {
         if let Some(task) = self.task.take() {
             task.abort();
         }
     }
 
-    pub async fn restore(&mut self) {
+    pub(crate) async fn restore(&mut self) {
         let listener = TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
         self.task = Some(tokio::spawn(accept_loop(
             listener,
@@ -182,7 +182,7 @@ impl DbProxy {
         )));
     }
 
-    pub fn set_delay(&self, delay: Duration) {
+    pub(crate) fn set_delay(&self, delay: Duration) {
         self.delay_ms
             .store(delay.as_millis() as u64, Ordering::SeqCst);
     }

@@ -34,17 +34,17 @@ const SOURCE_DB: &str = "equoria_drill";
 const NEW_DB: &str = "equoria_drill_restored";
 const REPLACE_DB: &str = "equoria_drill_replaced";
 /// The role names the deployment examples use (deploy/k8s/secret.example.yaml).
-pub const MIGRATOR: &str = "equoria_owner";
-pub const APP: &str = "equoria_app";
+pub(crate) const MIGRATOR: &str = "equoria_owner";
+pub(crate) const APP: &str = "equoria_app";
 /// The drill cluster trusts every local connection, so the password is not checked; it is in
 /// the URLs so the scripts' password handling (moved to PGPASSWORD, never printed) runs.
-pub const URL_PASSWORD: &str = "drill%20pass%40word";
+pub(crate) const URL_PASSWORD: &str = "drill%20pass%40word";
 /// The seed writes more than this many rows; fewer means it did not run as intended.
 const MIN_ROWS: u64 = 30_000;
 
 /// What one database holds, as compared.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Figures {
+pub(crate) struct Figures {
     /// Table name -> (rows, md5 of all rows as text, ordered).
     pub tables: BTreeMap<String, (u64, String)>,
     /// `name|last_value` per sequence.
@@ -54,7 +54,7 @@ pub struct Figures {
     pub schema: String,
 }
 
-pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let started = Instant::now();
     let sh = &ctx.sh;
     let bin = build_server(ctx, Profile::Debug)?;
@@ -262,7 +262,12 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 
 /// Runs deploy/postgres/roles.sql as the superuser (`admin` URL) for `database`: the migrator
 /// and application roles, the database, the grants. Idempotent.
-pub fn apply_roles(ctx: &Ctx, psql: &Path, admin: &str, database: &str) -> anyhow::Result<()> {
+pub(crate) fn apply_roles(
+    ctx: &Ctx,
+    psql: &Path,
+    admin: &str,
+    database: &str,
+) -> anyhow::Result<()> {
     let sh = &ctx.sh;
     let roles_sql = ctx.root.join("deploy/postgres/roles.sql");
     ctx.run(cmd!(
@@ -272,7 +277,7 @@ pub fn apply_roles(ctx: &Ctx, psql: &Path, admin: &str, database: &str) -> anyho
 }
 
 /// The one dump backup.sh wrote into the fresh `dir`.
-pub fn only_dump(dir: &Path) -> anyhow::Result<PathBuf> {
+pub(crate) fn only_dump(dir: &Path) -> anyhow::Result<PathBuf> {
     let mut dumps = Vec::new();
     for entry in fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
         let path = entry?.path();
@@ -291,7 +296,7 @@ pub fn only_dump(dir: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// Row counts and checksums of every table, sequence positions and the schema dump.
-pub fn figures(ctx: &Ctx, pg_bin: &Path, url: &str) -> anyhow::Result<Figures> {
+pub(crate) fn figures(ctx: &Ctx, pg_bin: &Path, url: &str) -> anyhow::Result<Figures> {
     let sh = &ctx.sh;
     let psql = pg_bin.join("psql");
     let pg_dump = pg_bin.join("pg_dump");
@@ -400,7 +405,7 @@ fn seconds(duration: Duration) -> String {
 }
 
 /// The drill's data: see the comment at its top.
-pub const SEED_SQL: &str = r##"-- Seed data of `cargo xtask backup-drill`, run by psql as the application role (so it also
+pub(crate) const SEED_SQL: &str = r##"-- Seed data of `cargo xtask backup-drill`, run by psql as the application role (so it also
 -- shows that role can write every table). A few thousand rows per table, consistent with the
 -- schema's CHECKs and with the ledger invariants (users.money == sum of the user's ledger
 -- entries, sum(users.money) + sum(house_ledger.amount) == 0, users.xp == sum of its XP events).

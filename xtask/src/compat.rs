@@ -45,7 +45,7 @@ const LOG_FILE: &str = "equoria-compat.log";
 
 /// Builds (or reuses) the previous commit's binary, migrates with the current one, runs the
 /// staging probes against the previous one.
-pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let Some(previous) = previous_commit(ctx)? else {
         return Ok(());
     };

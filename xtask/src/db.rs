@@ -10,13 +10,13 @@ use xshell::Cmd;
 use crate::{Ctx, say};
 
 /// The development cluster's directory, under the target dir.
-pub const DEV_CLUSTER_DIR: &str = "equoria-dev-pg";
+pub(crate) const DEV_CLUSTER_DIR: &str = "equoria-dev-pg";
 /// The development database inside it.
-pub const DEV_DATABASE: &str = "equoria_dev";
+pub(crate) const DEV_DATABASE: &str = "equoria_dev";
 
 /// A database URL, and the cluster serving it when we started one (stopped when this drops).
 #[derive(Debug)]
-pub struct Database {
+pub(crate) struct Database {
     pub url: String,
     pub cluster: Option<Cluster>,
 }
@@ -25,7 +25,7 @@ impl Database {
     /// Points `cmd` at this database: DATABASE_URL, and no MIGRATION_DATABASE_URL (which the
     /// server prefers for migrations) left over from the caller's shell when the database is
     /// our own cluster.
-    pub fn apply<'a>(&self, cmd: Cmd<'a>) -> Cmd<'a> {
+    pub(crate) fn apply<'a>(&self, cmd: Cmd<'a>) -> Cmd<'a> {
         let cmd = cmd.env("DATABASE_URL", &self.url);
         if self.cluster.is_some() {
             cmd.env_remove("MIGRATION_DATABASE_URL")
@@ -36,7 +36,7 @@ impl Database {
 }
 
 /// A non-empty environment variable.
-pub fn env_var(name: &str) -> Option<String> {
+pub(crate) fn env_var(name: &str) -> Option<String> {
     std::env::var(name)
         .ok()
         .filter(|value| !value.trim().is_empty())
@@ -44,7 +44,7 @@ pub fn env_var(name: &str) -> Option<String> {
 
 /// DATABASE_URL if set; otherwise starts (or reuses) the development cluster and makes sure
 /// `equoria_dev` exists in it.
-pub fn dev_database(ctx: &Ctx, fresh: bool) -> anyhow::Result<Database> {
+pub(crate) fn dev_database(ctx: &Ctx, fresh: bool) -> anyhow::Result<Database> {
     if let Some(url) = env_var("DATABASE_URL") {
         say!("using DATABASE_URL from the environment; no PostgreSQL cluster is started");
         if fresh {
@@ -62,7 +62,7 @@ pub fn dev_database(ctx: &Ctx, fresh: bool) -> anyhow::Result<Database> {
 }
 
 /// Makes sure `database` exists in `cluster` and returns its URL with the cluster attached.
-pub fn database_in(cluster: Cluster, database: &str) -> anyhow::Result<Database> {
+pub(crate) fn database_in(cluster: Cluster, database: &str) -> anyhow::Result<Database> {
     let created = cluster
         .ensure_database(database)
         .with_context(|| format!("creating database {database}"))?;
@@ -77,7 +77,12 @@ pub fn database_in(cluster: Cluster, database: &str) -> anyhow::Result<Database>
 }
 
 /// Starts (or with `fresh`, recreates) a cluster in `dir`, explaining what happened.
-pub fn start_cluster(ctx: &Ctx, dir: &Path, fresh: bool, purpose: &str) -> anyhow::Result<Cluster> {
+pub(crate) fn start_cluster(
+    ctx: &Ctx,
+    dir: &Path,
+    fresh: bool,
+    purpose: &str,
+) -> anyhow::Result<Cluster> {
     let options = Options {
         fresh,
         ..Options::default()
@@ -86,7 +91,7 @@ pub fn start_cluster(ctx: &Ctx, dir: &Path, fresh: bool, purpose: &str) -> anyho
 }
 
 /// [`start_cluster`] with server settings of the caller's (see [`Options::settings`]).
-pub fn start_cluster_with(
+pub(crate) fn start_cluster_with(
     ctx: &Ctx,
     dir: &Path,
     options: Options,
@@ -131,7 +136,7 @@ pub fn start_cluster_with(
 }
 
 /// Stops `cluster` now, saying so; errors are reported but do not fail the task.
-pub fn stop_cluster(ctx: &Ctx, cluster: Cluster) {
+pub(crate) fn stop_cluster(ctx: &Ctx, cluster: Cluster) {
     if !cluster.is_owned() {
         return;
     }

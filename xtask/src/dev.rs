@@ -14,13 +14,13 @@ const DEV_PORT: &str = "3000";
 
 /// Which cargo profile to build the server with.
 #[derive(Debug, Clone, Copy)]
-pub enum Profile {
+pub(crate) enum Profile {
     Debug,
     Release,
 }
 
 /// Builds the `equoria` binary of the server package and returns its path.
-pub fn build_server(ctx: &Ctx, profile: Profile) -> anyhow::Result<PathBuf> {
+pub(crate) fn build_server(ctx: &Ctx, profile: Profile) -> anyhow::Result<PathBuf> {
     let sh = &ctx.sh;
     let (flag, dir): (&[&str], &str) = match profile {
         Profile::Debug => (&[], "debug"),
@@ -40,7 +40,7 @@ pub fn build_server(ctx: &Ctx, profile: Profile) -> anyhow::Result<PathBuf> {
 }
 
 /// `cargo xtask dev [--fresh]`.
-pub fn run(ctx: &Ctx, fresh: bool) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Ctx, fresh: bool) -> anyhow::Result<()> {
     let sh = &ctx.sh;
     let database = db::dev_database(ctx, fresh)?;
     let url = database.url.as_str();
@@ -84,7 +84,7 @@ pub fn run(ctx: &Ctx, fresh: bool) -> anyhow::Result<()> {
 }
 
 /// `cargo xtask migrate <args...>`.
-pub fn run_migrate(ctx: &Ctx, args: &[String]) -> anyhow::Result<()> {
+pub(crate) fn run_migrate(ctx: &Ctx, args: &[String]) -> anyhow::Result<()> {
     let sh = &ctx.sh;
     let database = db::dev_database(ctx, false)?;
     let bin = build_server(ctx, Profile::Debug)?;

@@ -20,7 +20,7 @@ const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_co
 
 /// `cargo xtask fuzz` options.
 #[derive(Debug, Clone, clap::Args)]
-pub struct Options {
+pub(crate) struct Options {
     /// Cases generated per API operation.
     #[arg(long, default_value_t = 50)]
     pub max_examples: u32,
@@ -29,7 +29,7 @@ pub struct Options {
     pub time_limit: u64,
 }
 
-pub fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<()> {
     let st = ensure_schemathesis(ctx)?;
     let bed = Bed::new(ctx, CLUSTER_DIR, DATABASE)?;
     let mut server = bed.start(ctx, "fuzz", &[])?;

@@ -18,7 +18,7 @@ use anyhow::{Context as _, anyhow, bail};
 
 /// What came back: the status code, the headers and the (de-chunked) body as text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
+pub(crate) struct Response {
     pub status: u16,
     /// Header names as sent, values trimmed, in order.
     pub headers: Vec<(String, String)>,
@@ -27,7 +27,7 @@ pub struct Response {
 
 impl Response {
     /// The first value of header `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(key, _)| key.eq_ignore_ascii_case(name))
@@ -43,13 +43,13 @@ impl Response {
 
 /// `GET path` on 127.0.0.1:`port` with `Connection: close`; `timeout` applies to the connect
 /// and to each read or write.
-pub fn get(port: u16, path: &str, timeout: Duration) -> anyhow::Result<Response> {
+pub(crate) fn get(port: u16, path: &str, timeout: Duration) -> anyhow::Result<Response> {
     request(port, "GET", path, &[], None, timeout)
 }
 
 /// Registers the player `username` (email `username@domain`) through the API; returns its
 /// access token and user id.
-pub fn register(
+pub(crate) fn register(
     port: u16,
     username: &str,
     domain: &str,
@@ -88,7 +88,7 @@ pub fn register(
 ///
 /// A failed connect is an error whose text starts with "connecting to"; a reset while reading
 /// keeps the system's "Connection reset" in the error chain (the fault drills tell them apart).
-pub fn request(
+pub(crate) fn request(
     port: u16,
     method: &str,
     path: &str,
@@ -114,7 +114,7 @@ pub fn request(
 /// An HTTP/1.1 client on one keep-alive connection to 127.0.0.1:`port`, opened on first use
 /// and again after the server closed it.
 #[derive(Debug)]
-pub struct Client {
+pub(crate) struct Client {
     port: u16,
     timeout: Duration,
     conn: Option<BufReader<TcpStream>>,
@@ -129,7 +129,7 @@ struct Failure {
 
 impl Client {
     /// A client of 127.0.0.1:`port`; `timeout` applies to the connect and to each read or write.
-    pub fn new(port: u16, timeout: Duration) -> Client {
+    pub(crate) fn new(port: u16, timeout: Duration) -> Client {
         Client {
             port,
             timeout,
@@ -139,14 +139,14 @@ impl Client {
     }
 
     /// Whether the last [`Client::get`] was retried on a new connection (and forgets it).
-    pub fn take_retried(&mut self) -> bool {
+    pub(crate) fn take_retried(&mut self) -> bool {
         std::mem::take(&mut self.retried)
     }
 
     /// GET `path`. Like browsers and HTTP client libraries, a GET on a reused keep-alive
     /// connection that the server closed before sending any byte is retried once on a new
     /// connection (RFC 9112, 9.3.1); [`Client::take_retried`] tells when that happened.
-    pub fn get(&mut self, path: &str, headers: &[(&str, &str)]) -> anyhow::Result<Response> {
+    pub(crate) fn get(&mut self, path: &str, headers: &[(&str, &str)]) -> anyhow::Result<Response> {
         let reused = self.conn.is_some();
         match self.attempt(path, headers) {
             Ok(response) => Ok(response),

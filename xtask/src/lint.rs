@@ -23,7 +23,7 @@ const INNER_CRATES: [&str; 2] = ["equoria-domain", "equoria-application"];
 const FORBIDDEN: [&str; 4] = ["diesel", "diesel-async", "actix-web", "actix-http"];
 
 /// Runs every check, even after one fails, and fails if any did.
-pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let sh = &ctx.sh;
     let mut failures = Vec::new();
 

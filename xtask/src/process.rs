@@ -122,7 +122,7 @@ fn lock(mutex: &Mutex<Option<u32>>) -> MutexGuard<'_, Option<u32>> {
 }
 
 /// Whether `program` is a file in one of PATH's directories.
-pub fn on_path(program: &str) -> bool {
+pub(crate) fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
@@ -132,7 +132,7 @@ pub fn on_path(program: &str) -> bool {
 /// apt-get in one go (xtask runs as root on the development machines and in CI; elsewhere the
 /// error says what to install). The package lists are refreshed only when the first attempt
 /// fails.
-pub fn ensure_programs(ctx: &Ctx, wanted: &[(&str, &str)]) -> anyhow::Result<()> {
+pub(crate) fn ensure_programs(ctx: &Ctx, wanted: &[(&str, &str)]) -> anyhow::Result<()> {
     let missing: Vec<&str> = wanted
         .iter()
         .filter(|(program, _)| !on_path(program))

@@ -21,13 +21,13 @@ use crate::process::Background;
 use crate::{Ctx, db, http, say};
 
 /// How long a server may take until GET /health answers as [`Ready`] asks.
-pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Lines of the server log quoted in a failure.
 const LOG_TAIL_LINES: usize = 40;
 
 /// The release build of the server, or the binary named by EQUORIA_SERVER_BIN (to measure a
 /// build you already have, or while the workspace does not compile).
-pub fn release_binary(ctx: &Ctx) -> anyhow::Result<PathBuf> {
+pub(crate) fn release_binary(ctx: &Ctx) -> anyhow::Result<PathBuf> {
     match db::env_var("EQUORIA_SERVER_BIN") {
         Some(bin) => {
             say!("using the server binary {bin} (EQUORIA_SERVER_BIN); nothing is built");
@@ -40,7 +40,7 @@ pub fn release_binary(ctx: &Ctx) -> anyhow::Result<PathBuf> {
 /// `bin args...` as our tasks run the server binary: the caller's environment without APP_ENV
 /// (an alias of NODE_ENV, which a value left in the caller's shell must not override), then
 /// `env`, then the `database` (see [`db::Database::apply`]).
-pub fn command<'a, I, K, V>(
+pub(crate) fn command<'a, I, K, V>(
     ctx: &'a Ctx,
     bin: &Path,
     args: &[&str],
@@ -56,7 +56,7 @@ where
 }
 
 /// 48 random bytes from /dev/urandom as 96 hex characters (a JWT secret).
-pub fn random_secret() -> anyhow::Result<String> {
+pub(crate) fn random_secret() -> anyhow::Result<String> {
     let mut bytes = [0u8; 48];
     File::open("/dev/urandom")
         .and_then(|mut urandom| urandom.read_exact(&mut bytes))
@@ -66,7 +66,7 @@ pub fn random_secret() -> anyhow::Result<String> {
 
 /// What GET /health must answer before a server counts as ready.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ready {
+pub(crate) enum Ready {
     /// Status 200.
     Ok,
     /// Status 200 with `"database": "connected"` in the body (a gate before traffic).
@@ -99,7 +99,7 @@ impl Ready {
 /// A server of ours (or anything answering GET /health) running in the background on
 /// 127.0.0.1:`port`, with its output in a log file.
 #[derive(Debug)]
-pub struct Server {
+pub(crate) struct Server {
     process: Background,
     name: String,
     port: u16,
@@ -109,7 +109,7 @@ pub struct Server {
 impl Server {
     /// Starts `cmd` with its output in `log` and waits until it is `ready`; on failure it is
     /// stopped and the error quotes the end of the log.
-    pub fn start(
+    pub(crate) fn start(
         ctx: &Ctx,
         name: &str,
         cmd: Cmd<'_>,
@@ -128,7 +128,7 @@ impl Server {
     }
 
     /// Starts `cmd` with its output in `log`, without waiting for it.
-    pub fn spawn(
+    pub(crate) fn spawn(
         ctx: &Ctx,
         name: &str,
         cmd: Cmd<'_>,
@@ -145,28 +145,28 @@ impl Server {
     }
 
     /// The port on 127.0.0.1.
-    pub fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.port
     }
 
     /// The process id.
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.process.pid()
     }
 
     /// The log file.
-    pub fn log(&self) -> &Path {
+    pub(crate) fn log(&self) -> &Path {
         &self.log
     }
 
     /// `Some(status)` once the process has exited.
-    pub fn exited(&mut self) -> anyhow::Result<Option<ExitStatus>> {
+    pub(crate) fn exited(&mut self) -> anyhow::Result<Option<ExitStatus>> {
         self.process.exited()
     }
 
     /// Polls GET /health until it is `ready` (fails if the process exits or
     /// [`READY_TIMEOUT`] passes).
-    pub fn wait_until_ready(&mut self, ctx: &Ctx, ready: Ready) -> anyhow::Result<()> {
+    pub(crate) fn wait_until_ready(&mut self, ctx: &Ctx, ready: Ready) -> anyhow::Result<()> {
         let name = &self.name;
         say!(
             "waiting up to {} s for GET /health of {name} to answer {}",
@@ -207,23 +207,26 @@ impl Server {
     }
 
     /// Sends SIGTERM.
-    pub fn terminate(&self) -> anyhow::Result<()> {
+    pub(crate) fn terminate(&self) -> anyhow::Result<()> {
         self.process.terminate()
     }
 
     /// Waits up to `timeout` for the process to exit: how it exited, `None` if it still runs.
-    pub fn wait_for_exit(&mut self, timeout: Duration) -> anyhow::Result<Option<ExitStatus>> {
+    pub(crate) fn wait_for_exit(
+        &mut self,
+        timeout: Duration,
+    ) -> anyhow::Result<Option<ExitStatus>> {
         self.process.wait_for_exit(timeout)
     }
 
     /// Sends SIGTERM and waits up to `timeout`: how it exited, `None` if it still runs.
-    pub fn stop(&mut self, timeout: Duration) -> anyhow::Result<Option<ExitStatus>> {
+    pub(crate) fn stop(&mut self, timeout: Duration) -> anyhow::Result<Option<ExitStatus>> {
         self.process.terminate()?;
         self.process.wait_for_exit(timeout)
     }
 
     /// Sends SIGTERM and requires exit code 0 within `timeout` (a graceful shutdown).
-    pub fn stop_cleanly(&mut self, ctx: &Ctx, timeout: Duration) -> anyhow::Result<()> {
+    pub(crate) fn stop_cleanly(&mut self, ctx: &Ctx, timeout: Duration) -> anyhow::Result<()> {
         ctx.check_interrupted()?;
         let name = &self.name;
         say!(
@@ -253,7 +256,7 @@ impl Server {
 }
 
 /// `error`, then the end of the server log `log`.
-pub fn with_log_tail(ctx: &Ctx, log: &Path, error: &anyhow::Error) -> anyhow::Error {
+pub(crate) fn with_log_tail(ctx: &Ctx, log: &Path, error: &anyhow::Error) -> anyhow::Error {
     anyhow!(
         "{error:#}\n--- end of {} ---\n{}",
         ctx.show(log),
@@ -262,7 +265,7 @@ pub fn with_log_tail(ctx: &Ctx, log: &Path, error: &anyhow::Error) -> anyhow::Er
 }
 
 /// The last lines of `log`, or why there are none.
-pub fn log_tail(log: &Path) -> String {
+pub(crate) fn log_tail(log: &Path) -> String {
     match fs::read(log) {
         Ok(bytes) => {
             let text = String::from_utf8_lossy(&bytes);
@@ -280,7 +283,7 @@ pub fn log_tail(log: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(clippy::unwrap_used)]
 
     use super::*;
 

@@ -44,7 +44,7 @@ const PROBES: [(&str, Expect); 5] = [
 ];
 
 /// Build, migrate, start, probe, stop.
-pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Ctx) -> anyhow::Result<()> {
     ensure_port_free()?;
     let bin = build_server(ctx, Profile::Release)?;
 
@@ -97,7 +97,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 /// The environment of a staging server on 127.0.0.1:`port` (fresh JWT secrets each call).
-pub fn environment(port: u16) -> anyhow::Result<Vec<(&'static str, String)>> {
+pub(crate) fn environment(port: u16) -> anyhow::Result<Vec<(&'static str, String)>> {
     let jwt_secret = random_secret()?;
     let jwt_refresh_secret = random_secret()?;
     if jwt_secret == jwt_refresh_secret {
@@ -115,7 +115,7 @@ pub fn environment(port: u16) -> anyhow::Result<Vec<(&'static str, String)>> {
 }
 
 /// Waits for readiness, probes, then requires a clean exit on SIGTERM.
-pub fn exercise(ctx: &Ctx, server: &mut Server) -> anyhow::Result<()> {
+pub(crate) fn exercise(ctx: &Ctx, server: &mut Server) -> anyhow::Result<()> {
     server.wait_until_ready(ctx, Ready::Ok)?;
     probe_all(server.port())?;
     server.stop_cleanly(ctx, SHUTDOWN_TIMEOUT)
@@ -188,7 +188,6 @@ fn ensure_port_free() -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
 

@@ -10,11 +10,11 @@ use crate::{Ctx, say};
 const TEST_CLUSTER_DIR: &str = "equoria-test-pg";
 /// Read by equoria-test-support: a server URL (database `postgres`) where it may create a
 /// migrated template database and one clone of it per test.
-pub const TEST_DATABASE_VAR: &str = "EQUORIA_TEST_DATABASE_URL";
+pub(crate) const TEST_DATABASE_VAR: &str = "EQUORIA_TEST_DATABASE_URL";
 
 /// Starts the cluster (unless EQUORIA_TEST_DATABASE_URL is already set), runs the tests with
 /// `extra_args`, and stops it.
-pub fn run(ctx: &Ctx, extra_args: &[String]) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Ctx, extra_args: &[String]) -> anyhow::Result<()> {
     let sh = &ctx.sh;
     let (url, cluster) = match env_var(TEST_DATABASE_VAR) {
         Some(url) => {

@@ -32,7 +32,7 @@ const PYYAML: &str = "pyyaml==6.0.3";
 
 /// Installs `package` with apt-get when `program` is not found (we run as root here; the
 /// error says what to do otherwise). Retries once after `apt-get update`.
-pub fn ensure_debian_package(ctx: &Ctx, program: &str, package: &str) -> anyhow::Result<()> {
+pub(crate) fn ensure_debian_package(ctx: &Ctx, program: &str, package: &str) -> anyhow::Result<()> {
     if on_path(program) || Path::new("/usr/sbin").join(program).is_file() {
         return Ok(());
     }
@@ -56,7 +56,7 @@ pub fn ensure_debian_package(ctx: &Ctx, program: &str, package: &str) -> anyhow:
 /// PATH under which deploy/check-all.sh finds them (the virtualenv's bin directory first). An
 /// install that fails (not root, no network) is reported and left to check-all.sh, which
 /// skips or fails the check that needs it.
-pub fn deploy_tools_path(ctx: &Ctx) -> anyhow::Result<OsString> {
+pub(crate) fn deploy_tools_path(ctx: &Ctx) -> anyhow::Result<OsString> {
     for (program, package) in DEBIAN {
         if let Err(error) = ensure_debian_package(ctx, program, package) {
             ctx.check_interrupted()?;
@@ -98,7 +98,7 @@ pub fn deploy_tools_path(ctx: &Ctx) -> anyhow::Result<OsString> {
 }
 
 /// Installs cargo-deny from crates.io when `cargo deny` is not available.
-pub fn ensure_cargo_deny(ctx: &Ctx) -> anyhow::Result<()> {
+pub(crate) fn ensure_cargo_deny(ctx: &Ctx) -> anyhow::Result<()> {
     let sh = &ctx.sh;
     let present = cmd!(sh, "cargo deny --version")
         .quiet()

@@ -12,7 +12,7 @@ use crate::{Ctx, compat, image, lint, say, staging, test};
 
 /// The steps, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Step {
+pub(crate) enum Step {
     Lint,
     Test,
     Staging,
@@ -75,7 +75,7 @@ enum Outcome {
 }
 
 /// Runs every step (or those in `only`) except those in `skip`, then prints the summary.
-pub fn run(ctx: &Ctx, only: &[Step], skip: &[Step]) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Ctx, only: &[Step], skip: &[Step]) -> anyhow::Result<()> {
     let started = Instant::now();
     let steps: Vec<Step> = Step::ALL
         .into_iter()

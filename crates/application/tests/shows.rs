@@ -1,7 +1,7 @@
 //! The show use cases on a clock the test moves: the entry age limits and the scheduler's
 //! branches (not due, due, failed and retried with backoff, skipped), without a database.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 mod support;
 

@@ -1,7 +1,7 @@
 //! The training use cases on a clock the test moves: cooldown, age limits and the lost claim,
 //! without touching a database or waiting.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 mod support;
 

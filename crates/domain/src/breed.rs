@@ -130,7 +130,7 @@ pub fn roll_stats(means: [u8; STAT_COUNT], rng: &mut impl Rng) -> Stats {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(clippy::unwrap_used)]
 
     use super::*;
     use proptest::prelude::*;

@@ -20,7 +20,7 @@ pub(crate) fn joined<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(clippy::unwrap_used)]
 
     use super::*;
     use crate::competition::{NewShow, ShowDraft};

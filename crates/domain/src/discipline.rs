@@ -329,7 +329,7 @@ impl ClientMessage for DisciplineScoreError {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(clippy::unwrap_used)]
 
     use super::*;
     use std::collections::HashSet;

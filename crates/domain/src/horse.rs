@@ -378,7 +378,7 @@ impl ClientMessage for UnknownHealth {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(clippy::unwrap_used)]
 
     use super::*;
     use chrono::TimeZone;

@@ -112,7 +112,7 @@ impl ClientMessage for NegativeMoney {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(clippy::unwrap_used)]
 
     use super::*;
     use proptest::prelude::*;

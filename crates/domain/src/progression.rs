@@ -216,7 +216,7 @@ impl ClientMessage for AllocationRefused {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(clippy::unwrap_used)]
 
     use super::*;
     use proptest::prelude::*;

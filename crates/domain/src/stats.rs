@@ -314,7 +314,7 @@ impl ClientMessage for StatValueError {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(clippy::unwrap_used)]
 
     use super::*;
     use proptest::prelude::*;

@@ -218,7 +218,7 @@ pub fn train(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(clippy::unwrap_used)]
 
     use super::*;
     use crate::stats::StatValue;

@@ -72,11 +72,11 @@ pub fn list<T, U: Serialize>(paged: Paged<T>, f: impl FnMut(T) -> U) -> HttpResp
 pub struct PageQuery {
     /// Page number, from 1 (default 1).
     #[param(minimum = 1)]
-    #[allow(dead_code)]
+    #[expect(dead_code)]
     page: Option<u32>,
     /// Items per page, 1-100 (default 20).
     #[param(minimum = 1, maximum = 100)]
-    #[allow(dead_code)]
+    #[expect(dead_code)]
     limit: Option<u32>,
 }
 

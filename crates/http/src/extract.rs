@@ -291,7 +291,7 @@ impl<T: FromBody + 'static> FromRequest for Body<T> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(clippy::unwrap_used)]
     use serde_json::json;
 
     use super::*;

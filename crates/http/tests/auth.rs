@@ -1,7 +1,7 @@
 //! Accounts through HTTP against the real database: registration, login,
 //! token rotation and every invalid-token case.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 mod common;
 
@@ -1015,7 +1015,7 @@ async fn a_hash_of_another_cost_is_replaced_at_the_next_successful_login() {
 mod base64_engine {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-    pub fn encode(input: &[u8]) -> String {
+    pub(crate) fn encode(input: &[u8]) -> String {
         let mut out = String::new();
         for chunk in input.chunks(3) {
             let b = [

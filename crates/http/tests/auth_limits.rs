@@ -1,7 +1,7 @@
 //! The strict budget against password guessing and the bound on concurrent
 //! password work.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 mod common;
 

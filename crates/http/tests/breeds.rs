@@ -1,6 +1,6 @@
 //! Breeds and disciplines through HTTP: public, cacheable reads.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 mod common;
 

@@ -1,7 +1,7 @@
 //! What every response gets: JSON errors, request ids, security headers,
 //! CORS, limits, compression; and the operations endpoints.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 mod common;
 

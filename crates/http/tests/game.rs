@@ -1,7 +1,7 @@
 //! A whole game through HTTP: players register, buy horses, train, enter shows that an admin
 //! creates and runs, and the money and XP books balance at the end.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 mod common;
 mod show_support;

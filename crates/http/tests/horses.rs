@@ -1,7 +1,7 @@
 //! Horses through HTTP against the real database: buying, listing, viewing, renaming,
 //! deleting, XP, stat points and results.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 mod common;
 mod horse_support;

@@ -2,7 +2,7 @@
 //! spoof a public board, through HTTP against the real database: every such
 //! input is a 400 naming the field, never a 500.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 mod common;
 

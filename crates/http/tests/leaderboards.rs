@@ -1,6 +1,6 @@
 //! Leaderboards through HTTP (ranks, ties, pages, caching) and the query plans behind them.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 mod common;
 mod show_support;

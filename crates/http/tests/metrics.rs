@@ -1,7 +1,7 @@
 //! `/metrics` after traffic: series, labels by route template, pool and
 //! process figures.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 mod common;
 

@@ -1,7 +1,7 @@
 //! No type of the HTTP layer that holds a password, a hash or a token shows
 //! it in `Debug` output (which may reach a log line).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 use equoria_http::extract::{Fields, FromBody};
 use equoria_http::routes::auth::{

@@ -1,7 +1,7 @@
 //! Shows through HTTP: creation, entries (atomic, concurrent), runs (one transaction, exactly
 //! once), results and the dashboard.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 mod show_support;

@@ -1,7 +1,7 @@
 //! Training through HTTP against the real database: sessions, every refusal reason, the
 //! concurrency rule, status and the trainable list.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 mod common;
 mod horse_support;

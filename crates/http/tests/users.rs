@@ -1,6 +1,6 @@
 //! Users, roles and rate limits through HTTP.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 mod common;
 

@@ -13,12 +13,12 @@ use crate::ledger::MoneyError;
 ///
 /// Every pool failure means the database cannot serve this request right
 /// now (exhausted pool, connection refused, timed out): none of them is a bug.
-pub fn from_pool(err: PoolError) -> StoreError {
+pub(crate) fn from_pool(err: PoolError) -> StoreError {
     StoreError::Unavailable(err.to_string())
 }
 
 /// Maps a Diesel query error.
-pub fn from_diesel(err: DieselError) -> StoreError {
+pub(crate) fn from_diesel(err: DieselError) -> StoreError {
     match err {
         DieselError::NotFound => StoreError::NotFound,
         DieselError::DatabaseError(kind, info) => match kind {

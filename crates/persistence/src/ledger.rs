@@ -12,7 +12,7 @@ use crate::schema::{house_ledger, ledger_entries, user_xp_events, users};
 
 /// Why a balance change was refused.
 #[derive(Debug, thiserror::Error)]
-pub enum MoneyError {
+pub(crate) enum MoneyError {
     #[error("insufficient funds")]
     InsufficientFunds,
     #[error(transparent)]
@@ -25,7 +25,7 @@ pub enum MoneyError {
 /// the opposite flow is recorded in the house ledger under the same reason;
 /// prizes are not mirrored because the show's pool and refund are recorded
 /// instead. Returns the new balance.
-pub async fn move_money(
+pub(crate) async fn move_money(
     conn: &mut AsyncPgConnection,
     user_id: i64,
     amount: i64,
@@ -58,7 +58,7 @@ pub async fn move_money(
 }
 
 /// Records money entering (positive) or leaving (negative) the house.
-pub async fn record_house_flow(
+pub(crate) async fn record_house_flow(
     conn: &mut AsyncPgConnection,
     amount: i64,
     reason: LedgerReason,
@@ -94,7 +94,7 @@ pub(crate) fn into_xp_event((id, amount, reason, reference, created_at): XpEvent
 }
 
 /// Adds XP to a player and records the event. XP never decreases.
-pub async fn award_user_xp(
+pub(crate) async fn award_user_xp(
     mut conn: &AsyncPgConnection,
     user_id: i64,
     amount: i32,

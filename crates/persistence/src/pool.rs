@@ -21,7 +21,7 @@ use crate::connect::Connector;
 use crate::error::from_pool;
 
 /// A pooled PostgreSQL connection.
-pub type PooledConnection = Object<AsyncPgConnection>;
+pub(crate) type PooledConnection = Object<AsyncPgConnection>;
 
 /// How to build the pool. The URL is a secret: it usually carries a password.
 #[derive(Debug, Clone)]

@@ -136,7 +136,7 @@ define_stat_columns! { $
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(clippy::unwrap_used)]
 
     use diesel::Column;
     use diesel::debug_query;

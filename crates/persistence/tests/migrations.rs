@@ -3,7 +3,7 @@
 //! CONCURRENTLY), and an INVALID index such a migration left behind is
 //! reported rather than skipped by a rerun.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 use diesel::sql_types::{Bool, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};

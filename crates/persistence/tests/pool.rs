@@ -1,7 +1,7 @@
 //! Per-connection settings of the pool: every pooled connection runs with the configured
 //! `statement_timeout` and `application_name`, whatever characters the name holds.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! TLS against real PostgreSQL servers started here: one that accepts TLS only (`ssl=on`,
 //! `hostssl` rules), with a certificate made for `localhost` by a CA made for the test, and one
 //! without TLS. Each test starts its own servers (about a second each) and stops them.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,5 @@
 //! Starts real servers (about a second each) in directories under Cargo's target tmp dir.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 use equoria_pg_cluster::{CertificateAuthority, Cluster, Options, TlsOptions};
 use std::fs;

@@ -9,13 +9,13 @@ use crate::config::Config;
 
 #[derive(Debug, Parser)]
 #[command(name = "equoria", version, about = "Equoria game backend")]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Serve the HTTP API (the default).
     Serve,
     /// Manage the database schema (embedded migrations, advisory-locked).
@@ -42,14 +42,14 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum ConfigCommand {
+pub(crate) enum ConfigCommand {
     /// Validate the environment and print the effective configuration with
     /// secrets redacted; exit 2 when invalid.
     Check,
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]
-pub enum MigrateAction {
+pub(crate) enum MigrateAction {
     /// Apply every pending migration.
     Run,
     /// Revert the newest migration (or all of them with --all).
@@ -68,8 +68,8 @@ pub enum MigrateAction {
 }
 
 /// Runs a migration command with MIGRATION_DATABASE_URL (else DATABASE_URL).
-#[allow(clippy::print_stdout)]
-pub fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
+#[expect(clippy::print_stdout)]
+pub(crate) fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
     if let MigrateAction::Revert {
         all: true,
         yes_drop_everything: false,

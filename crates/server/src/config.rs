@@ -25,7 +25,7 @@ mod redacted;
 
 /// Deployment environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Environment {
+pub(crate) enum Environment {
     Development,
     Test,
     Staging,
@@ -33,7 +33,7 @@ pub enum Environment {
 }
 
 impl Environment {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Development => "development",
             Self::Test => "test",
@@ -43,7 +43,7 @@ impl Environment {
     }
 
     /// Staging mirrors production: same strict validation, same defaults.
-    pub fn is_strict(self) -> bool {
+    pub(crate) fn is_strict(self) -> bool {
         matches!(self, Self::Staging | Self::Production)
     }
 
@@ -60,7 +60,7 @@ impl Environment {
     /// The environment named by `NODE_ENV`, else `APP_ENV`, else development.
     /// An unknown name is reported by [`Config::from_lookup`]; here it falls
     /// back to development (used only to decide whether to read `.env`).
-    pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Self {
+    pub(crate) fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Self {
         env_name(lookup)
             .and_then(|v| Self::parse(&v))
             .unwrap_or(Self::Development)
@@ -74,7 +74,7 @@ fn env_name(lookup: &impl Fn(&str) -> Option<String>) -> Option<String> {
 /// Validated service configuration. Secrets are `SecretString`: `Debug`
 /// prints `[REDACTED]`.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub(crate) struct Config {
     pub environment: Environment,
     pub host: String,
     pub port: u16,
@@ -127,7 +127,7 @@ pub struct Config {
 
 /// Every problem found in the environment, reported together.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigErrors(pub Vec<String>);
+pub(crate) struct ConfigErrors(pub Vec<String>);
 
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -143,25 +143,27 @@ impl std::error::Error for ConfigErrors {}
 
 /// A valid configuration plus the warnings worth logging at start-up.
 #[derive(Debug)]
-pub struct Loaded {
+pub(crate) struct Loaded {
     pub config: Config,
     pub warnings: Vec<String>,
 }
 
 /// Minimum length of a JWT secret in strict environments.
-pub const MIN_SECRET_LEN: usize = 64;
+pub(crate) const MIN_SECRET_LEN: usize = 64;
 /// Upper bound of SHUTDOWN_DRAIN_SECS.
-pub const MAX_DRAIN_SECS: u64 = 120;
+pub(crate) const MAX_DRAIN_SECS: u64 = 120;
 /// Minimum bcrypt cost in strict environments.
-pub const MIN_STRICT_BCRYPT_ROUNDS: u32 = 10;
+pub(crate) const MIN_STRICT_BCRYPT_ROUNDS: u32 = 10;
 impl Config {
     /// Reads the process environment.
-    pub fn from_env() -> Result<Loaded, ConfigErrors> {
+    pub(crate) fn from_env() -> Result<Loaded, ConfigErrors> {
         Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
     }
 
     /// Reads variables through `lookup` (tests pass a map).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Loaded, ConfigErrors> {
+    pub(crate) fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Loaded, ConfigErrors> {
         let mut p = Parser {
             lookup: &lookup,
             errors: Vec::new(),
@@ -306,7 +308,7 @@ impl Config {
     }
 
     /// The URL migrations run with.
-    pub fn migration_url(&self) -> &SecretString {
+    pub(crate) fn migration_url(&self) -> &SecretString {
         self.migration_database_url
             .as_ref()
             .unwrap_or(&self.database_url)

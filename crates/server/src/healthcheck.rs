@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 /// Exit 0 when `/health` answers 200 within the timeout, 1 otherwise.
-pub fn run(url: Option<String>, timeout_secs: u64) -> ExitCode {
+pub(crate) fn run(url: Option<String>, timeout_secs: u64) -> ExitCode {
     let target = url.unwrap_or_else(default_url);
     let timeout = Duration::from_secs(timeout_secs.max(1));
     match probe(&target, timeout) {

@@ -9,7 +9,7 @@ use crate::config::Config;
 /// hashes, emails, tokens): capped at info unless LOG_LEVEL names them.
 const QUIET_DEPENDENCIES: [&str; 2] = ["tokio_postgres", "diesel"];
 
-pub fn init(config: &Config) {
+pub(crate) fn init(config: &Config) {
     let mut directives = config.log_level.clone();
     for dependency in QUIET_DEPENDENCIES {
         if !directives.contains(dependency) {

@@ -37,7 +37,7 @@ fn main() -> ExitCode {
             command: ConfigCommand::Check,
         } => match Config::from_env() {
             Ok(loaded) => {
-                #[allow(clippy::print_stdout)]
+                #[expect(clippy::print_stdout)]
                 {
                     println!(
                         "configuration is valid for {}",

@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::serve::{app_state, pool_settings};
 
 /// Password of every demo account (development data only).
-pub const DEMO_PASSWORD: &str = "equoria-demo-password";
+pub(crate) const DEMO_PASSWORD: &str = "equoria-demo-password";
 
 /// (username, role) of the demo accounts; emails are `<username>@equoria.test`.
 const DEMO_ACCOUNTS: [(&str, Role); 3] = [
@@ -21,8 +21,8 @@ const DEMO_ACCOUNTS: [(&str, Role); 3] = [
     ("bob", Role::User),
 ];
 
-#[allow(clippy::print_stdout)]
-pub fn run(config: &Config) -> anyhow::Result<()> {
+#[expect(clippy::print_stdout)]
+pub(crate) fn run(config: &Config) -> anyhow::Result<()> {
     if config.environment.is_strict() {
         bail!(
             "refusing to seed demo accounts (with a publicly known password) into a {} database; \

@@ -23,7 +23,7 @@ use crate::logging;
 /// Serves until a termination signal, then drains (SHUTDOWN_DRAIN_SECS,
 /// `/health` 503), stops accepting connections, lets in-flight requests
 /// finish (up to SHUTDOWN_TIMEOUT_SECS), closes the pool and returns (exit 0).
-pub fn run(loaded: Loaded) -> anyhow::Result<()> {
+pub(crate) fn run(loaded: Loaded) -> anyhow::Result<()> {
     let Loaded { config, warnings } = loaded;
     logging::init(&config);
     for warning in &warnings {
@@ -110,7 +110,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
 /// Time between two passes of the show scheduler (see
 /// `equoria_application::shows::scheduler`): a show runs at most this long after its `runs_at`.
-pub const SHOW_SCHEDULER_INTERVAL: std::time::Duration = DEFAULT_SCHEDULER_INTERVAL;
+pub(crate) const SHOW_SCHEDULER_INTERVAL: std::time::Duration = DEFAULT_SCHEDULER_INTERVAL;
 
 /// How long the server keeps serving the connections it has already accepted
 /// after it stops accepting new ones, before the graceful stop begins.
@@ -123,7 +123,7 @@ pub const SHOW_SCHEDULER_INTERVAL: std::time::Duration = DEFAULT_SCHEDULER_INTER
 /// answered. Connections still in the kernel's listen backlog at the pause are
 /// never accepted: they are reset when the listener closes, and the client
 /// sees a refused or reset connection it can retry elsewhere.
-pub const ACCEPT_QUIESCE: std::time::Duration = std::time::Duration::from_millis(250);
+pub(crate) const ACCEPT_QUIESCE: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The listener of METRICS_ADDR: `/metrics` only, one worker, sharing the
 /// process-wide registry and the pool figures of `state`.
@@ -187,7 +187,7 @@ async fn termination_signal() {
     tracing::info!(signal = name, "shutting down: draining in-flight requests");
 }
 
-pub fn pool_settings(config: &Config) -> PoolSettings {
+pub(crate) fn pool_settings(config: &Config) -> PoolSettings {
     let mut settings = PoolSettings::new(config.database_url.clone());
     settings.max_size = config.database_pool_max;
     settings.wait_timeout = config.database_pool_timeout;
@@ -213,7 +213,7 @@ fn http_settings(config: &Config) -> HttpSettings {
 /// Wires the adapters to the ports: the system clock, randomness seeded
 /// from the operating system. Everything here is built once and shared by
 /// all workers (the rate limiters above all: one set of buckets).
-pub fn app_state(config: &Config, pool: &DbPool) -> anyhow::Result<AppState> {
+pub(crate) fn app_state(config: &Config, pool: &DbPool) -> anyhow::Result<AppState> {
     let hasher = Bcrypt::new(config.bcrypt_salt_rounds)
         .map_err(anyhow::Error::msg)?
         .rehash_on_login(config.bcrypt_rehash_on_login);

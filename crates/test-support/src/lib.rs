@@ -7,7 +7,7 @@
 //! template is named after a fingerprint of `migrations/` and built once,
 //! under an advisory lock, by whichever test process needs it first.
 
-#![allow(clippy::expect_used)] // a test fixture that cannot be built must stop the test loudly
+#![expect(clippy::expect_used)] // a test fixture that cannot be built must stop the test loudly
 
 use diesel::sql_types::{BigInt, Bool, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};

@@ -34,7 +34,7 @@ const UNLIMITED: &str = "1000000000";
 
 /// `cargo xtask bench` options.
 #[derive(Debug, Clone, clap::Args)]
-pub struct Options {
+pub(crate) struct Options {
     /// Seconds each measured scenario runs (after a warm-up of 3 s where one makes sense).
     #[arg(long, default_value_t = 10)]
     pub duration: u64,
@@ -68,7 +68,7 @@ struct Bench<'a> {
 }
 
 /// `cargo xtask bench`.
-pub fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<()> {
     ensure_wrk(ctx)?;
     let bin = server::release_binary(ctx)?;
     let (database, seeded) = start_database(ctx, options)?;
@@ -185,6 +185,6 @@ fn measure_all(mut bench: Bench<'_>, database: &db::Database, reuse: bool) -> an
 }
 
 /// Installs wrk from Debian when it is missing.
-pub fn ensure_wrk(ctx: &Ctx) -> anyhow::Result<()> {
+pub(crate) fn ensure_wrk(ctx: &Ctx) -> anyhow::Result<()> {
     crate::process::ensure_programs(ctx, &[("wrk", "wrk")])
 }

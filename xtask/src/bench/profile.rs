@@ -54,7 +54,7 @@ impl Recording {
 }
 
 /// Where the CPU time went during a scenario: by process and object, then the top symbols.
-#[allow(
+#[expect(
     clippy::print_stdout,
     reason = "the profile is part of the task's output"
 )]
@@ -83,7 +83,7 @@ fn print_profile(ctx: &Ctx, data: &Path, name: &str) {
 
 /// The statements PostgreSQL spent its time on since the last call (pg_stat_statements), then
 /// a reset for the next scenario.
-#[allow(
+#[expect(
     clippy::print_stdout,
     reason = "the profile is part of the task's output"
 )]

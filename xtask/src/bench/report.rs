@@ -46,7 +46,7 @@ pub(super) fn pgbench_ceiling(
     Ok(tps)
 }
 
-#[allow(
+#[expect(
     clippy::print_stdout,
     reason = "the table is the task's output, made to be pasted"
 )]

@@ -266,7 +266,7 @@ pub(super) fn memory_kib(pid: u32) -> Option<(u64, u64)> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(clippy::unwrap_used)]
 
     use super::*;
 

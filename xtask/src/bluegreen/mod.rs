@@ -65,7 +65,7 @@ const PHASES: [&str; 9] = [
 ];
 
 /// `cargo xtask bluegreen-drill`.
-pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Ctx) -> anyhow::Result<()> {
     ensure_nginx(ctx)?;
     let dir = ctx.target_dir.join(DIR);
     let (blue_bin, green_bin) = prepare_binaries(ctx, &dir)?;

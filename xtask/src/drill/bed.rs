@@ -16,7 +16,7 @@ const UNLIMITED: &str = "1000000000";
 
 /// The release binary, a migrated database and the secrets every drill server shares.
 #[derive(Debug)]
-pub struct Bed {
+pub(crate) struct Bed {
     pub bin: PathBuf,
     pub database: db::Database,
     jwt_secret: String,
@@ -25,7 +25,7 @@ pub struct Bed {
 
 impl Bed {
     /// Builds the release binary, starts a fresh cluster in `target/<cluster_dir>` and migrates.
-    pub fn new(ctx: &Ctx, cluster_dir: &str, database: &str) -> anyhow::Result<Bed> {
+    pub(crate) fn new(ctx: &Ctx, cluster_dir: &str, database: &str) -> anyhow::Result<Bed> {
         let bin = server::release_binary(ctx)?;
         let cluster = db::start_cluster(ctx, &ctx.target_dir.join(cluster_dir), true, cluster_dir)?;
         let database = db::database_in(cluster, database)?;
@@ -74,7 +74,12 @@ impl Bed {
     }
 
     /// Starts a server with `extra` environment and waits until /health answers 200.
-    pub fn start(&self, ctx: &Ctx, name: &str, extra: &[(&str, &str)]) -> anyhow::Result<Server> {
+    pub(crate) fn start(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        extra: &[(&str, &str)],
+    ) -> anyhow::Result<Server> {
         let port = equoria_pg_cluster::free_port().context("picking a port for the server")?;
         let log = ctx.target_dir.join(format!("equoria-{name}.log"));
         let shown: Vec<String> = extra.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -94,7 +99,7 @@ impl Bed {
     }
 
     /// The drill's own cluster.
-    pub fn cluster(&self) -> anyhow::Result<&equoria_pg_cluster::Cluster> {
+    pub(crate) fn cluster(&self) -> anyhow::Result<&equoria_pg_cluster::Cluster> {
         self.database
             .cluster
             .as_ref()
@@ -102,7 +107,7 @@ impl Bed {
     }
 
     /// Runs `sql` with psql and returns its unaligned, tuples-only output.
-    pub fn psql(&self, ctx: &Ctx, sql: &str) -> anyhow::Result<String> {
+    pub(crate) fn psql(&self, ctx: &Ctx, sql: &str) -> anyhow::Result<String> {
         let sh = &ctx.sh;
         let url = &self.database.url;
         let output = ctx.output_quiet(cmd!(
@@ -117,7 +122,7 @@ impl Bed {
 }
 
 /// Registers an account; returns (access token, user id).
-pub fn register(port: u16, name: &str) -> anyhow::Result<(String, u64)> {
+pub(crate) fn register(port: u16, name: &str) -> anyhow::Result<(String, u64)> {
     http::register(port, name, "drill.equoria.test", PASSWORD)
 }
 
@@ -139,7 +144,7 @@ pub(super) fn first_horse(port: u16, token: &str) -> anyhow::Result<u64> {
 }
 
 /// SIGTERM; the server must exit (with any status) within 15 s.
-pub fn stop_server(server: &mut Server) -> anyhow::Result<()> {
+pub(crate) fn stop_server(server: &mut Server) -> anyhow::Result<()> {
     if server.stop(Duration::from_secs(15))?.is_none() {
         bail!(
             "the server did not exit after SIGTERM; see {}",

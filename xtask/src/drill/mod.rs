@@ -23,7 +23,7 @@ use anyhow::bail;
 
 use crate::{Ctx, say};
 
-pub use bed::{Bed, register, stop_server};
+pub(crate) use bed::{Bed, register, stop_server};
 
 const CLUSTER_DIR: &str = "equoria-drill-pg";
 const DATABASE: &str = "equoria_drill";
@@ -34,7 +34,7 @@ const SLACK: Duration = Duration::from_millis(500);
 
 /// Which drills to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Drill {
+pub(crate) enum Drill {
     Outage,
     Pool,
     Sigterm,
@@ -60,7 +60,7 @@ impl Verdicts {
 }
 
 /// `cargo xtask drill`: the drills asked for (all by default), then a summary.
-pub fn run(ctx: &Ctx, only: &[Drill]) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Ctx, only: &[Drill]) -> anyhow::Result<()> {
     let drills: Vec<Drill> = Drill::ALL
         .into_iter()
         .filter(|d| only.is_empty() || only.contains(d))

@@ -94,7 +94,7 @@ struct Built {
     time: Duration,
 }
 
-pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
+pub(crate) fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let started = Instant::now();
     ensure_programs(
         ctx,
@@ -247,7 +247,7 @@ fn seconds(duration: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(clippy::unwrap_used)]
 
     use super::*;
 

@@ -303,7 +303,7 @@ pub trait TokenIssuer: Send + Sync {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(clippy::unwrap_used)]
     use chrono::TimeZone;
 
     use super::*;

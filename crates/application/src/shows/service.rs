@@ -251,7 +251,7 @@ impl Shows {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(clippy::unwrap_used)]
 
     use chrono::TimeDelta;
     use equoria_domain::competition::{EntryFee, LevelRange, MaxEntries, ShowSchedule};

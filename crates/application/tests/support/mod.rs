@@ -1,10 +1,10 @@
 //! What the use-case tests share: a clock the test moves by hand, seeded randomness, and
 //! in-memory fakes of the store ports that keep just enough state to honour their contracts.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![expect(dead_code, clippy::unwrap_used)]
 
-pub mod show_store;
-pub mod training_store;
+pub(crate) mod show_store;
+pub(crate) mod training_store;
 
 use std::sync::{Arc, Mutex};
 
@@ -16,33 +16,33 @@ use equoria_domain::horse::{GAME_YEAR, Health, Sex};
 use equoria_domain::{BreedId, HorseId, Money, StatValue, Stats, UserId};
 
 /// Seed of the tests' randomness.
-pub const SEED: u64 = 20_260_105;
+pub(crate) const SEED: u64 = 20_260_105;
 
 /// The instant every test starts at (a whole second: the training use case truncates to
 /// microseconds, the database's precision).
-pub fn start() -> DateTime<Utc> {
+pub(crate) fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 5, 12, 0, 0).unwrap()
 }
 
 /// `years` game years.
-pub fn years(years: i32) -> TimeDelta {
+pub(crate) fn years(years: i32) -> TimeDelta {
     GAME_YEAR * years
 }
 
 /// A clock that stands still until the test moves it.
 #[derive(Debug)]
-pub struct ManualClock(Mutex<DateTime<Utc>>);
+pub(crate) struct ManualClock(Mutex<DateTime<Utc>>);
 
 impl ManualClock {
-    pub fn at(now: DateTime<Utc>) -> Arc<Self> {
+    pub(crate) fn at(now: DateTime<Utc>) -> Arc<Self> {
         Arc::new(Self(Mutex::new(now)))
     }
 
-    pub fn set(&self, now: DateTime<Utc>) {
+    pub(crate) fn set(&self, now: DateTime<Utc>) {
         *self.0.lock().unwrap() = now;
     }
 
-    pub fn advance(&self, by: TimeDelta) {
+    pub(crate) fn advance(&self, by: TimeDelta) {
         *self.0.lock().unwrap() += by;
     }
 }
@@ -54,12 +54,12 @@ impl Clock for ManualClock {
 }
 
 /// Randomness from [`SEED`].
-pub fn seeded() -> Arc<SeededRandomness> {
+pub(crate) fn seeded() -> Arc<SeededRandomness> {
     Arc::new(SeededRandomness::from_seed(SEED))
 }
 
 /// A healthy, never-trained, non-gaited horse of `owner`, born at `date_of_birth`, all stats 50.
-pub fn horse(id: i64, owner: UserId, date_of_birth: DateTime<Utc>) -> HorseRecord {
+pub(crate) fn horse(id: i64, owner: UserId, date_of_birth: DateTime<Utc>) -> HorseRecord {
     HorseRecord {
         id: HorseId::new(id),
         owner_id: owner,

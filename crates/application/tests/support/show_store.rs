@@ -20,7 +20,7 @@ use equoria_domain::{Discipline, DisciplineScore, HorseId, Level, Money, ShowId,
 
 /// A stored show with what only the store knows: its entrants and its retry state.
 #[derive(Debug, Clone)]
-pub struct FakeShow {
+pub(crate) struct FakeShow {
     pub view: ShowView,
     pub entrants: Vec<RunEntrant>,
     pub failed_attempts: u32,
@@ -32,7 +32,7 @@ pub struct FakeShow {
 
 /// One call of `postpone_run`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Postponement {
+pub(crate) struct Postponement {
     pub show: ShowId,
     pub now: DateTime<Utc>,
     pub first_delay: Duration,
@@ -41,7 +41,7 @@ pub struct Postponement {
 
 /// What the fake keeps, and the failures a test can switch on.
 #[derive(Debug, Default)]
-pub struct ShowState {
+pub(crate) struct ShowState {
     pub shows: BTreeMap<ShowId, FakeShow>,
     pub horses: BTreeMap<HorseId, equoria_application::shows::EntrantHorse>,
     pub balances: BTreeMap<UserId, Money>,
@@ -59,7 +59,7 @@ pub struct ShowState {
 }
 
 #[derive(Debug, Default)]
-pub struct FakeShowStore {
+pub(crate) struct FakeShowStore {
     state: Mutex<ShowState>,
 }
 
@@ -73,7 +73,7 @@ fn unsupported(what: &str) -> StoreError {
 
 /// An open racing show for levels 1-5, 10 places, fee 100, pool 1,000, created at `runs_at`
 /// minus a day.
-pub fn show(id: i64, closes_at: DateTime<Utc>, runs_at: DateTime<Utc>) -> ShowView {
+pub(crate) fn show(id: i64, closes_at: DateTime<Utc>, runs_at: DateTime<Utc>) -> ShowView {
     ShowView {
         id: ShowId::new(id),
         name: format!("Show {id}"),
@@ -92,11 +92,11 @@ pub fn show(id: i64, closes_at: DateTime<Utc>, runs_at: DateTime<Utc>) -> ShowVi
 }
 
 impl FakeShowStore {
-    pub fn state(&self) -> MutexGuard<'_, ShowState> {
+    pub(crate) fn state(&self) -> MutexGuard<'_, ShowState> {
         self.state.lock().unwrap()
     }
 
-    pub fn add_show(&self, view: ShowView) {
+    pub(crate) fn add_show(&self, view: ShowView) {
         self.state().shows.insert(
             view.id,
             FakeShow {
@@ -109,13 +109,13 @@ impl FakeShowStore {
         );
     }
 
-    pub fn show(&self, id: i64) -> FakeShow {
+    pub(crate) fn show(&self, id: i64) -> FakeShow {
         self.state().shows[&ShowId::new(id)].clone()
     }
 
     /// A healthy, level-1, non-gaited horse of `owner` born at `date_of_birth`; the owner gets
     /// 10,000 coins if it had none.
-    pub fn add_horse(&self, id: i64, owner: UserId, date_of_birth: DateTime<Utc>) {
+    pub(crate) fn add_horse(&self, id: i64, owner: UserId, date_of_birth: DateTime<Utc>) {
         let mut state = self.state();
         state.horses.insert(
             HorseId::new(id),

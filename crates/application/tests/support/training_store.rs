@@ -14,7 +14,7 @@ use equoria_domain::{Discipline, DisciplineScore, HorseId, UserId};
 
 /// What the fake keeps.
 #[derive(Debug, Default)]
-pub struct TrainingState {
+pub(crate) struct TrainingState {
     pub horses: BTreeMap<HorseId, HorseRecord>,
     pub scores: BTreeMap<(HorseId, Discipline), DisciplineScore>,
     /// Sessions written.
@@ -22,12 +22,12 @@ pub struct TrainingState {
 }
 
 /// A change of the stored state made by "someone else" at a chosen moment of a session.
-pub type Interference = Box<dyn FnOnce(&mut TrainingState) + Send>;
+pub(crate) type Interference = Box<dyn FnOnce(&mut TrainingState) + Send>;
 
 /// Claims like the real store: the session is written only if the horse is still the owner's,
 /// healthy and off cooldown at `now`; otherwise the claim is lost and the horse re-read.
 #[derive(Default)]
-pub struct FakeTrainingStore {
+pub(crate) struct FakeTrainingStore {
     state: Mutex<TrainingState>,
     /// Runs once, just before the next claim (another session or an injury wins the race).
     before_claim: Mutex<Option<Interference>>,
@@ -36,7 +36,7 @@ pub struct FakeTrainingStore {
 }
 
 impl FakeTrainingStore {
-    pub fn with(horses: impl IntoIterator<Item = HorseRecord>) -> Self {
+    pub(crate) fn with(horses: impl IntoIterator<Item = HorseRecord>) -> Self {
         let store = Self::default();
         store
             .state()
@@ -45,19 +45,22 @@ impl FakeTrainingStore {
         store
     }
 
-    pub fn state(&self) -> MutexGuard<'_, TrainingState> {
+    pub(crate) fn state(&self) -> MutexGuard<'_, TrainingState> {
         self.state.lock().unwrap()
     }
 
-    pub fn horse(&self, id: HorseId) -> HorseRecord {
+    pub(crate) fn horse(&self, id: HorseId) -> HorseRecord {
         self.state().horses[&id].clone()
     }
 
-    pub fn before_claim(&self, change: impl FnOnce(&mut TrainingState) + Send + 'static) {
+    pub(crate) fn before_claim(&self, change: impl FnOnce(&mut TrainingState) + Send + 'static) {
         *self.before_claim.lock().unwrap() = Some(Box::new(change));
     }
 
-    pub fn after_lost_claim(&self, change: impl FnOnce(&mut TrainingState) + Send + 'static) {
+    pub(crate) fn after_lost_claim(
+        &self,
+        change: impl FnOnce(&mut TrainingState) + Send + 'static,
+    ) {
         *self.after_lost_claim.lock().unwrap() = Some(Box::new(change));
     }
 

@@ -115,7 +115,6 @@ impl From<IssuedTokens> for TokensDto {
 /// `Debug` leaves the password out.
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
-#[allow(dead_code)]
 pub struct RegisterRequest {
     email: String,
     /// 3-30 of `[A-Za-z0-9_]`.
@@ -197,7 +196,6 @@ pub async fn register(
 /// `Debug` leaves the password out.
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
-#[allow(dead_code)]
 pub struct LoginRequest {
     email: String,
     password: String,
@@ -246,7 +244,6 @@ pub async fn login(
 /// `Debug` leaves the token out.
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
-#[allow(dead_code)]
 pub struct RefreshRequest {
     refresh_token: String,
 }
@@ -294,7 +291,6 @@ pub async fn logout(
 /// `Debug` leaves both passwords out.
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
-#[allow(dead_code)]
 pub struct ChangePasswordRequest {
     current_password: String,
     /// 12-72 bytes.
@@ -355,7 +351,6 @@ pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRespon
 
 #[derive(Debug, ToSchema)]
 #[schema(rename_all = "camelCase")]
-#[allow(dead_code)]
 pub struct UpdateProfileRequest {
     /// At most 50 characters; empty clears it.
     first_name: Option<String>,

@@ -168,7 +168,6 @@ pub async fn my_transactions(
 
 #[derive(Debug, ToSchema)]
 #[schema(rename_all = "camelCase")]
-#[allow(dead_code)]
 pub struct RoleRequest {
     /// `user`, `moderator` or `admin`.
     role: String,

@@ -79,7 +79,7 @@ impl PasswordHasher for Bcrypt {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(clippy::unwrap_used)]
     use super::*;
 
     fn cost_of(hash: &str) -> u32 {

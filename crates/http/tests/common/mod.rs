@@ -1,7 +1,7 @@
 //! Shared arrangement for in-process HTTP tests: the real application stack
 //! on a real (per-test) database.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![expect(dead_code, clippy::unwrap_used)]
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,30 +23,30 @@ use equoria_test_support::TestDatabase;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-pub const ACCESS_SECRET: &[u8] =
+pub(crate) const ACCESS_SECRET: &[u8] =
     b"test-access-secret-0123456789abcdef0123456789abcdef0123456789abcd";
-pub const REFRESH_SECRET: &[u8] =
+pub(crate) const REFRESH_SECRET: &[u8] =
     b"test-refresh-secret-0123456789abcdef0123456789abcdef0123456789ab";
-pub const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 /// Seed of every test application's randomness: stat rolls, training sessions and show
 /// runs come out the same on every run.
-pub const RANDOM_SEED: u64 = 0x00e9_0051_a5ee_d000;
+pub(crate) const RANDOM_SEED: u64 = 0x00e9_0051_a5ee_d000;
 
 /// The stat columns of `horses` in rule order (`speed, stamina, ...`), for raw inserts.
-pub fn stat_columns() -> String {
+pub(crate) fn stat_columns() -> String {
     equoria_domain::Stat::ALL
         .map(equoria_domain::Stat::as_str)
         .join(", ")
 }
 
 /// `value` once per stat, comma separated: the values for [`stat_columns`].
-pub fn stat_values(value: impl std::fmt::Display) -> String {
+pub(crate) fn stat_values(value: impl std::fmt::Display) -> String {
     vec![value.to_string(); equoria_domain::stats::STAT_COUNT].join(", ")
 }
 
 /// Knobs a test may turn.
 #[derive(Clone)]
-pub struct Options {
+pub(crate) struct Options {
     pub settings: HttpSettings,
     pub general_limit: u32,
     pub auth_limit: u32,
@@ -75,7 +75,7 @@ impl Default for Options {
 /// The application wired to `url`: bcrypt at `options.bcrypt_cost` (or the
 /// test's own hasher), fixed JWT secrets, the system clock, randomness from
 /// [`RANDOM_SEED`], limits from `options`.
-pub fn state_with(url: &str, options: Options) -> AppState {
+pub(crate) fn state_with(url: &str, options: Options) -> AppState {
     let pool = build_pool(&PoolSettings::new(SecretString::from(url.to_owned()))).unwrap();
     let window = Duration::from_secs(900);
     let ip = ClientIp::new(options.trusted_proxies);
@@ -97,7 +97,7 @@ pub fn state_with(url: &str, options: Options) -> AppState {
     )
 }
 
-pub fn state_for(url: &str, settings: HttpSettings) -> AppState {
+pub(crate) fn state_for(url: &str, settings: HttpSettings) -> AppState {
     state_with(
         url,
         Options {
@@ -107,7 +107,7 @@ pub fn state_for(url: &str, settings: HttpSettings) -> AppState {
     )
 }
 
-pub async fn app(
+pub(crate) async fn app(
     db: &TestDatabase,
 ) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
     test::init_service(equoria_http::build(state_for(
@@ -117,20 +117,20 @@ pub async fn app(
     .await
 }
 
-pub async fn app_with(
+pub(crate) async fn app_with(
     db: &TestDatabase,
     options: Options,
 ) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
     test::init_service(equoria_http::build(state_with(db.url(), options))).await
 }
 
-pub async fn json_body(res: ServiceResponse<impl MessageBody>) -> Value {
+pub(crate) async fn json_body(res: ServiceResponse<impl MessageBody>) -> Value {
     let bytes = test::read_body(res).await;
     serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("body is not JSON ({e}): {bytes:?}"))
 }
 
 /// Sends a request and returns status and JSON body (Null for empty bodies).
-pub async fn send<S, B>(app: &S, req: TestRequest) -> (u16, Value)
+pub(crate) async fn send<S, B>(app: &S, req: TestRequest) -> (u16, Value)
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
@@ -146,23 +146,23 @@ where
     (status, body)
 }
 
-pub fn post_json(uri: &str, body: Value) -> TestRequest {
+pub(crate) fn post_json(uri: &str, body: Value) -> TestRequest {
     TestRequest::post().uri(uri).set_json(body)
 }
 
-pub fn with_token(req: TestRequest, token: &str) -> TestRequest {
+pub(crate) fn with_token(req: TestRequest, token: &str) -> TestRequest {
     req.insert_header(("authorization", format!("Bearer {token}")))
 }
 
 /// A registered player's tokens and id.
 #[derive(Debug, Clone)]
-pub struct Player {
+pub(crate) struct Player {
     pub id: i64,
     pub access: String,
     pub refresh: String,
 }
 
-pub async fn register<S, B>(app: &S, username: &str) -> Player
+pub(crate) async fn register<S, B>(app: &S, username: &str) -> Player
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
@@ -185,7 +185,7 @@ where
 
 /// Makes a player an admin directly in the database (there is no API to
 /// become one without an admin) and logs in again for a fresh token.
-pub async fn make_admin(db: &TestDatabase, player: &Player) {
+pub(crate) async fn make_admin(db: &TestDatabase, player: &Player) {
     use diesel_async::RunQueryDsl;
     let mut conn = db.connect().await;
     diesel::sql_query(format!(

@@ -1,7 +1,7 @@
 //! Arrangement helpers for the horse, breed and training tests: direct database writes for
 //! states the API cannot reach quickly (ages, injuries, XP, show entries), and short-hands.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![expect(dead_code, clippy::unwrap_used)]
 
 use actix_http::Request;
 use actix_web::body::MessageBody;
@@ -21,7 +21,7 @@ struct Scalar {
 }
 
 /// Runs a statement.
-pub async fn exec(db: &TestDatabase, sql: &str) {
+pub(crate) async fn exec(db: &TestDatabase, sql: &str) {
     let mut conn = db.connect().await;
     diesel::sql_query(sql)
         .execute(&mut conn)
@@ -30,7 +30,7 @@ pub async fn exec(db: &TestDatabase, sql: &str) {
 }
 
 /// Runs a query returning one bigint column named `v`.
-pub async fn scalar(db: &TestDatabase, sql: &str) -> i64 {
+pub(crate) async fn scalar(db: &TestDatabase, sql: &str) -> i64 {
     let mut conn = db.connect().await;
     diesel::sql_query(sql)
         .get_result::<Scalar>(&mut conn)
@@ -39,7 +39,7 @@ pub async fn scalar(db: &TestDatabase, sql: &str) -> i64 {
         .v
 }
 
-pub async fn get<S, B>(app: &S, uri: &str, token: &str) -> (u16, Value)
+pub(crate) async fn get<S, B>(app: &S, uri: &str, token: &str) -> (u16, Value)
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
@@ -47,7 +47,7 @@ where
     send(app, with_token(TestRequest::get().uri(uri), token)).await
 }
 
-pub async fn post<S, B>(app: &S, uri: &str, token: &str, body: Value) -> (u16, Value)
+pub(crate) async fn post<S, B>(app: &S, uri: &str, token: &str, body: Value) -> (u16, Value)
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
@@ -56,7 +56,7 @@ where
 }
 
 /// Buys a horse and returns its JSON (asserting 201).
-pub async fn buy<S, B>(
+pub(crate) async fn buy<S, B>(
     app: &S,
     player: &Player,
     name: &str,
@@ -80,7 +80,7 @@ where
 }
 
 /// The id of the player's starter horse (their first horse).
-pub async fn starter_horse<S, B>(app: &S, player: &Player) -> i64
+pub(crate) async fn starter_horse<S, B>(app: &S, player: &Player) -> i64
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
@@ -92,7 +92,7 @@ where
 
 /// Makes a horse exactly `years` game years old (plus an hour, so the age cannot tick over
 /// during the test).
-pub async fn set_age(db: &TestDatabase, horse_id: i64, years: i64) {
+pub(crate) async fn set_age(db: &TestDatabase, horse_id: i64, years: i64) {
     exec(
         db,
         &format!(
@@ -104,7 +104,7 @@ pub async fn set_age(db: &TestDatabase, horse_id: i64, years: i64) {
 }
 
 /// Inserts `count` plain horses for `owner` directly (no purchase, no ledger).
-pub async fn insert_horses(db: &TestDatabase, owner: i64, count: i64) {
+pub(crate) async fn insert_horses(db: &TestDatabase, owner: i64, count: i64) {
     exec(
         db,
         &format!(
@@ -119,7 +119,7 @@ pub async fn insert_horses(db: &TestDatabase, owner: i64, count: i64) {
 }
 
 /// An open show (closing tomorrow) with the horse entered; returns (show id, entry id).
-pub async fn enter_open_show(
+pub(crate) async fn enter_open_show(
     db: &TestDatabase,
     name: &str,
     horse_id: i64,
@@ -146,7 +146,7 @@ pub async fn enter_open_show(
 }
 
 /// Marks a show as run (no payouts; enough for the delete rule and results).
-pub async fn complete_show(db: &TestDatabase, show: i64) {
+pub(crate) async fn complete_show(db: &TestDatabase, show: i64) {
     exec(
         db,
         &format!(

@@ -1,6 +1,8 @@
 //! Arrangement and assertions shared by the show, leaderboard and whole-game tests.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
+// Not `expect`: the show and leaderboard tests use every helper, the other test crates only some.
+#![allow(dead_code)]
 
 use actix_http::Request;
 use actix_web::body::MessageBody;
@@ -21,7 +23,7 @@ struct Scalar {
 }
 
 /// Runs a statement on the test database.
-pub async fn exec(db: &TestDatabase, sql: &str) {
+pub(crate) async fn exec(db: &TestDatabase, sql: &str) {
     let mut conn = db.connect().await;
     diesel::sql_query(sql)
         .execute(&mut conn)
@@ -30,7 +32,7 @@ pub async fn exec(db: &TestDatabase, sql: &str) {
 }
 
 /// One bigint from a query whose single column is named `value`.
-pub async fn scalar(db: &TestDatabase, sql: &str) -> i64 {
+pub(crate) async fn scalar(db: &TestDatabase, sql: &str) -> i64 {
     let mut conn = db.connect().await;
     diesel::sql_query(sql)
         .get_result::<Scalar>(&mut conn)
@@ -41,7 +43,7 @@ pub async fn scalar(db: &TestDatabase, sql: &str) -> i64 {
 
 /// A horse inserted directly: every stat `stat`, the given age in game years, breed 1
 /// (Thoroughbred, not gaited) unless `breed_id` says otherwise.
-pub struct HorseSpec {
+pub(crate) struct HorseSpec {
     pub name: &'static str,
     pub age: i64,
     pub stat: i64,
@@ -63,7 +65,7 @@ impl Default for HorseSpec {
     }
 }
 
-pub async fn insert_horse(db: &TestDatabase, owner: i64, spec: HorseSpec) -> i64 {
+pub(crate) async fn insert_horse(db: &TestDatabase, owner: i64, spec: HorseSpec) -> i64 {
     scalar(
         db,
         &format!(
@@ -84,7 +86,7 @@ pub async fn insert_horse(db: &TestDatabase, owner: i64, spec: HorseSpec) -> i64
 }
 
 /// The starter horse every registered player owns.
-pub async fn starter_horse(db: &TestDatabase, owner: i64) -> i64 {
+pub(crate) async fn starter_horse(db: &TestDatabase, owner: i64) -> i64 {
     scalar(
         db,
         &format!("SELECT min(id) AS value FROM horses WHERE owner_id = {owner}"),
@@ -92,7 +94,7 @@ pub async fn starter_horse(db: &TestDatabase, owner: i64) -> i64 {
     .await
 }
 
-pub async fn money_of(db: &TestDatabase, user: i64) -> i64 {
+pub(crate) async fn money_of(db: &TestDatabase, user: i64) -> i64 {
     scalar(
         db,
         &format!("SELECT money AS value FROM users WHERE id = {user}"),
@@ -101,7 +103,13 @@ pub async fn money_of(db: &TestDatabase, user: i64) -> i64 {
 }
 
 /// A show body; closes and runs `minutes` from now.
-pub fn show_body(name: &str, discipline: &str, fee: i64, pool: i64, max_entries: i64) -> Value {
+pub(crate) fn show_body(
+    name: &str,
+    discipline: &str,
+    fee: i64,
+    pool: i64,
+    max_entries: i64,
+) -> Value {
     let closes = Utc::now() + TimeDelta::minutes(30);
     json!({
         "name": name,
@@ -117,7 +125,7 @@ pub fn show_body(name: &str, discipline: &str, fee: i64, pool: i64, max_entries:
 }
 
 /// Creates a show as `admin` and returns its id.
-pub async fn create_show<S, B>(app: &S, admin: &Player, body: Value) -> i64
+pub(crate) async fn create_show<S, B>(app: &S, admin: &Player, body: Value) -> i64
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
@@ -132,7 +140,7 @@ where
 }
 
 /// Enters a horse; returns status and body.
-pub async fn enter<S, B>(app: &S, player: &Player, show: i64, horse: i64) -> (u16, Value)
+pub(crate) async fn enter<S, B>(app: &S, player: &Player, show: i64, horse: i64) -> (u16, Value)
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
@@ -150,7 +158,7 @@ where
     .await
 }
 
-pub async fn run<S, B>(app: &S, admin: &Player, show: i64) -> (u16, Value)
+pub(crate) async fn run<S, B>(app: &S, admin: &Player, show: i64) -> (u16, Value)
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
@@ -168,7 +176,7 @@ where
 /// The money invariants of the ledgers, checked on the whole database:
 /// no negative balance; for every user `money == sum(ledger_entries.amount)` and the newest
 /// entry's `balance_after == money`; and `sum(users.money) + sum(house_ledger.amount) == 0`.
-pub async fn assert_money_invariants(db: &TestDatabase) {
+pub(crate) async fn assert_money_invariants(db: &TestDatabase) {
     let negative = scalar(db, "SELECT count(*) AS value FROM users WHERE money < 0").await;
     assert_eq!(negative, 0, "negative balances");
     let mismatched = scalar(
@@ -200,7 +208,7 @@ pub async fn assert_money_invariants(db: &TestDatabase) {
 
 /// XP invariants: for every user `xp == sum(user_xp_events.amount)`, for every horse
 /// `xp == sum(horse_xp_events.amount)` and `wins == count of its 1st places`.
-pub async fn assert_xp_invariants(db: &TestDatabase) {
+pub(crate) async fn assert_xp_invariants(db: &TestDatabase) {
     let users = scalar(
         db,
         "SELECT count(*) AS value FROM users u WHERE u.xp <> \

@@ -394,7 +394,7 @@ impl AsyncWrite for RustlsStream {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(clippy::unwrap_used)]
 
     use super::*;
 

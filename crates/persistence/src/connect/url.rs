@@ -222,7 +222,7 @@ fn decode(text: &str) -> Result<String, UrlError> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(clippy::unwrap_used)]
 
     use super::*;
 

@@ -8,7 +8,7 @@ use super::Config;
 impl Config {
     /// The effective configuration as `NAME=value` lines, secrets redacted
     /// and database passwords masked. Used by `equoria config check`.
-    pub fn redacted_lines(&self) -> Vec<String> {
+    pub(crate) fn redacted_lines(&self) -> Vec<String> {
         let list = |items: &[String]| {
             if items.is_empty() {
                 "(none)".to_owned()
@@ -93,7 +93,7 @@ impl Config {
 }
 
 /// Replaces the password of a database URL by `***`.
-pub fn mask_url(raw: &str) -> String {
+pub(super) fn mask_url(raw: &str) -> String {
     match url::Url::parse(raw) {
         Ok(mut parsed) => {
             if parsed.password().is_some() {

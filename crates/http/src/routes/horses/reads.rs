@@ -17,7 +17,7 @@ use crate::{ApiError, AppState};
 /// Query of `GET /api/horses`.
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query, rename_all = "camelCase")]
-#[allow(dead_code)]
+#[expect(dead_code)]
 pub struct HorseListQuery {
     /// Page number, from 1 (default 1).
     page: Option<u32>,

@@ -16,7 +16,6 @@ use crate::{ApiError, AppState};
 /// `POST /api/shows` body.
 #[derive(Debug, ToSchema)]
 #[serde(rename_all = "camelCase")]
-#[allow(dead_code)]
 pub struct CreateShowRequest {
     /// 1-100 characters after trimming, unique.
     name: String,

@@ -13,7 +13,6 @@ use crate::{ApiError, AppState, validate};
 /// `POST /api/shows/{id}/entries` body.
 #[derive(Debug, ToSchema)]
 #[serde(rename_all = "camelCase")]
-#[allow(dead_code)]
 pub struct EntryRequest {
     /// One of the caller's horses.
     horse_id: i64,
