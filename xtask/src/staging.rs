@@ -4,6 +4,11 @@
 //! The database accepts TLS only (as managed PostgreSQL services do) and the server verifies
 //! it fully: DATABASE_URL and MIGRATION_DATABASE_URL carry `sslmode=verify-full` and the
 //! throwaway cluster's CA as `sslrootcert`, so the smoke proves the TLS path end to end.
+//!
+//! After the HTTP probes, the API reference (`/api/docs`, on by default in staging) is driven
+//! in headless Chromium (see [`browser`]).
+
+mod browser;
 
 use std::fs::{self, File};
 use std::io::Read;
@@ -93,7 +98,7 @@ pub fn run<'a>(ctx: &'a Ctx) -> anyhow::Result<()> {
         ctx.show(&log)
     );
     let mut server = ctx.spawn_logged(staging_cmd(cmd!(sh, "{bin} serve")), &log)?;
-    let outcome = exercise(ctx, &mut server, PORT);
+    let outcome = exercise_with(ctx, &mut server, PORT, || browser::api_docs(ctx, PORT));
     drop(server); // stops it if a failure left it running, before the cluster goes
     if let Err(error) = outcome {
         return Err(anyhow!(
@@ -133,8 +138,20 @@ pub fn exercise(
     server: &mut crate::process::Background,
     port: u16,
 ) -> anyhow::Result<()> {
+    exercise_with(ctx, server, port, || Ok(()))
+}
+
+/// [`exercise`] with `more_checks` run after the probes, while the server still serves.
+fn exercise_with(
+    ctx: &Ctx,
+    server: &mut crate::process::Background,
+    port: u16,
+    more_checks: impl FnOnce() -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     wait_until_ready(ctx, server, port)?;
     probe_all(port)?;
+    ctx.check_interrupted()?;
+    more_checks()?;
 
     ctx.check_interrupted()?;
     say!(
