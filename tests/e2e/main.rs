@@ -6,6 +6,7 @@
 
 mod support;
 
+mod api_docs;
 mod boot;
 mod config;
 mod db_roles;

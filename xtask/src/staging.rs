@@ -4,6 +4,11 @@
 //! The database accepts TLS only (as managed PostgreSQL services do) and the server verifies
 //! it fully: DATABASE_URL and MIGRATION_DATABASE_URL carry `sslmode=verify-full` and the
 //! throwaway cluster's CA as `sslrootcert`, so the smoke proves the TLS path end to end.
+//!
+//! After the HTTP probes, the API reference (`/api/docs`, on by default in staging) is driven
+//! in headless Chromium (see [`browser`]).
+
+mod browser;
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -84,7 +89,7 @@ pub(crate) fn run(ctx: &Ctx) -> anyhow::Result<()> {
         ctx.show(&log)
     );
     let mut server = Server::spawn(ctx, "the server", staging_cmd(&["serve"]), PORT, &log)?;
-    let outcome = exercise(ctx, &mut server);
+    let outcome = exercise_with(ctx, &mut server, || browser::api_docs(ctx, PORT));
     drop(server); // stops it if a failure left it running, before the cluster goes
     if let Err(error) = outcome {
         return Err(server::with_log_tail(ctx, &log, &error));
@@ -116,8 +121,20 @@ pub(crate) fn environment(port: u16) -> anyhow::Result<Vec<(&'static str, String
 
 /// Waits for readiness, probes, then requires a clean exit on SIGTERM.
 pub(crate) fn exercise(ctx: &Ctx, server: &mut Server) -> anyhow::Result<()> {
+    exercise_with(ctx, server, || Ok(()))
+}
+
+/// [`exercise`] with `more_checks` run after the probes, while the server still serves.
+fn exercise_with(
+    ctx: &Ctx,
+    server: &mut Server,
+    more_checks: impl FnOnce() -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     server.wait_until_ready(ctx, Ready::Ok)?;
     probe_all(server.port())?;
+    ctx.check_interrupted()?;
+    more_checks()?;
+    ctx.check_interrupted()?;
     server.stop_cleanly(ctx, SHUTDOWN_TIMEOUT)
 }
 

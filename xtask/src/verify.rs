@@ -44,7 +44,7 @@ impl Step {
             Step::Lint => "rustfmt check, clippy -D warnings, layer check",
             Step::Test => "whole test suite on a fresh PostgreSQL cluster",
             Step::Staging => {
-                "release build on port 3001, NODE_ENV=staging, HTTP probes, SIGTERM exit"
+                "release build on port 3001, NODE_ENV=staging, HTTP probes, /api/docs in headless Chromium, SIGTERM exit"
             }
             Step::Compat => {
                 "HEAD~1's binary (dev profile) through the staging probes on the schema migrated by this one"

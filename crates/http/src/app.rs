@@ -9,7 +9,7 @@ use actix_web::{App, Error, HttpResponse, web};
 use crate::middleware::cors::{cors, only_for_allowed_origins};
 use crate::middleware::edge::edge;
 use crate::middleware::storable::refuse_unstorable_text;
-use crate::routes::{auth, breeds, horses, leaderboards, ops, shows, training, users};
+use crate::routes::{auth, breeds, docs, horses, leaderboards, ops, shows, training, users};
 use crate::security::rate_limit::RateLimits;
 use crate::{ApiError, AppState};
 
@@ -62,6 +62,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, limits: &RateLimits) {
                 .wrap(Governor::new(&limits.general))
                 .service(web::resource("").route(web::get().to(ops::index)))
                 .service(web::resource("/openapi.json").route(web::get().to(ops::openapi)))
+                .configure(docs::routes)
                 .service(
                     web::scope("/auth")
                         .service(password_route(limits, "/register", auth::register))

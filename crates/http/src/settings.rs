@@ -23,6 +23,9 @@ pub struct HttpSettings {
     /// Time a request body has to arrive in full once the head has arrived
     /// (see [`crate::security::body_deadline`]).
     pub body_timeout: std::time::Duration,
+    /// Serve the interactive API reference at `/api/docs` (API_DOCS_ENABLED); when false
+    /// every path under it is a 404.
+    pub api_docs_enabled: bool,
 }
 
 impl HttpSettings {
@@ -36,6 +39,7 @@ impl HttpSettings {
             health_timeout: std::time::Duration::from_secs(2),
             monitoring_enabled: true,
             body_timeout: DEFAULT_BODY_TIMEOUT,
+            api_docs_enabled: true,
         }
     }
 }

@@ -123,6 +123,9 @@ pub(crate) struct Config {
     pub client_disconnect_timeout: Duration,
     /// An idle keep-alive connection is closed after this long.
     pub keep_alive: Duration,
+    /// API_DOCS_ENABLED: serve the interactive API reference at `/api/docs` (default on
+    /// everywhere but production).
+    pub api_docs_enabled: bool,
 }
 
 /// Every problem found in the environment, reported together.
@@ -262,6 +265,8 @@ impl Config {
         let client_body_timeout_ms = p.positive::<u64>("CLIENT_BODY_TIMEOUT_MS", 10_000);
         let client_disconnect_timeout_ms = p.positive::<u64>("CLIENT_DISCONNECT_TIMEOUT_MS", 2_000);
         let keep_alive_secs = p.positive::<u64>("KEEP_ALIVE_SECS", 75);
+        let api_docs_enabled =
+            p.boolean("API_DOCS_ENABLED", environment != Environment::Production);
         if strict {
             p.refuse_trust_in_everyone(&trusted_proxies);
         }
@@ -302,6 +307,7 @@ impl Config {
                 client_body_timeout: Duration::from_millis(client_body_timeout_ms),
                 client_disconnect_timeout: Duration::from_millis(client_disconnect_timeout_ms),
                 keep_alive: Duration::from_secs(keep_alive_secs),
+                api_docs_enabled,
             },
             warnings,
         })

@@ -23,13 +23,13 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, web};
 
 use super::request_id::{self, RequestId};
+use crate::routes::docs;
 use crate::{ApiError, AppState};
 
-const SECURITY_HEADERS: [(&str, &str); 6] = [
-    (
-        "content-security-policy",
-        "default-src 'none'; frame-ancestors 'none'",
-    ),
+/// The JSON API's Content-Security-Policy: nothing may load. Only a successful response of
+/// the API reference page and its assets gets [`docs::CONTENT_SECURITY_POLICY`] instead.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+const SECURITY_HEADERS: [(&str, &str); 5] = [
     ("referrer-policy", "strict-origin-when-cross-origin"),
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
@@ -72,7 +72,8 @@ pub async fn edge(
     };
 
     let mut response = render_error(response, &request_id);
-    set_edge_headers(response.headers_mut(), &request_id, hsts);
+    let csp = content_security_policy(&response);
+    set_edge_headers(response.headers_mut(), &request_id, hsts, csp);
 
     drop(in_flight);
     let status = response.status().as_u16();
@@ -155,10 +156,31 @@ fn render_error(res: ServiceResponse<BoxBody>, request_id: &RequestId) -> Servic
     ServiceResponse::new(request, rendered.map_into_boxed_body())
 }
 
-fn set_edge_headers(headers: &mut HeaderMap, request_id: &RequestId, hsts: bool) {
+/// The API reference's policy for its successful responses, the strict one for everything
+/// else (errors under `/api/docs` included).
+fn content_security_policy(res: &ServiceResponse<BoxBody>) -> &'static str {
+    let status = res.status();
+    let failed = status.is_client_error() || status.is_server_error();
+    if !failed && docs::is_docs_path(res.request().path()) {
+        docs::CONTENT_SECURITY_POLICY
+    } else {
+        CONTENT_SECURITY_POLICY
+    }
+}
+
+fn set_edge_headers(
+    headers: &mut HeaderMap,
+    request_id: &RequestId,
+    hsts: bool,
+    csp: &'static str,
+) {
     if let Ok(value) = HeaderValue::from_str(request_id.as_str()) {
         headers.insert(HeaderName::from_static(request_id::HEADER), value);
     }
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
     for (name, value) in SECURITY_HEADERS {
         headers.insert(
             HeaderName::from_static(name),

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod breeds;
+pub mod docs;
 pub mod horses;
 pub mod leaderboards;
 pub mod ops;

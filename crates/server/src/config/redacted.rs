@@ -88,6 +88,7 @@ impl Config {
                 self.client_disconnect_timeout.as_millis()
             ),
             format!("KEEP_ALIVE_SECS={}", self.keep_alive.as_secs()),
+            format!("API_DOCS_ENABLED={}", self.api_docs_enabled),
         ]
     }
 }

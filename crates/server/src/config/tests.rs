@@ -342,3 +342,28 @@ fn debug_output_and_redacted_lines_hide_secrets_and_passwords() {
     assert!(!lines.contains(GOOD_SECRET) && !lines.contains(OTHER_SECRET));
     assert!(lines.contains("DATABASE_URL=postgres://app:***@db:5432/equoria"));
 }
+
+#[test]
+fn the_api_reference_is_on_in_development_and_staging_and_off_in_production_unless_set() {
+    assert!(load(&[]).unwrap().config.api_docs_enabled);
+    let mut staging = production();
+    staging[0] = ("NODE_ENV", "staging");
+    assert!(load(&staging).unwrap().config.api_docs_enabled);
+    let c = load(&production()).unwrap().config;
+    assert!(!c.api_docs_enabled);
+    assert!(
+        c.redacted_lines()
+            .contains(&"API_DOCS_ENABLED=false".to_owned())
+    );
+
+    let mut enabled = production();
+    enabled.push(("API_DOCS_ENABLED", "true"));
+    assert!(load(&enabled).unwrap().config.api_docs_enabled);
+    assert!(
+        !load(&[("API_DOCS_ENABLED", "false")])
+            .unwrap()
+            .config
+            .api_docs_enabled
+    );
+    assert!(load(&[("API_DOCS_ENABLED", "sometimes")]).is_err());
+}
