@@ -27,6 +27,10 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
+mod code;
+
+pub use code::ErrorCode;
+
 /// One offending input field of a `VALIDATION_FAILED` error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
@@ -46,7 +50,7 @@ pub struct ApiError(Box<Inner>);
 #[derive(Debug, Clone)]
 struct Inner {
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
     details: Option<Value>,
     errors: Vec<FieldError>,
@@ -55,7 +59,18 @@ struct Inner {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// An error with `code`, answered with the code's status.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::with_status(code.status(), code, message)
+    }
+
+    /// An error with `code` answered with `status`: only for the catch-all codes, which keep
+    /// a status produced outside the handlers (see [`ErrorCode::admits`]).
+    fn with_status(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        debug_assert!(
+            code.admits(status),
+            "{code} is never answered with {status}"
+        );
         Self(Box::new(Inner {
             status,
             code,
@@ -68,40 +83,35 @@ impl ApiError {
 
     pub fn not_found() -> Self {
         Self::new(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
+            ErrorCode::NotFound,
             "The requested resource does not exist.",
         )
     }
 
     pub fn method_not_allowed() -> Self {
         Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "METHOD_NOT_ALLOWED",
+            ErrorCode::MethodNotAllowed,
             "This resource does not support that HTTP method.",
         )
     }
 
     pub fn payload_too_large(limit: usize) -> Self {
         Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
+            ErrorCode::PayloadTooLarge,
             format!("The request body is larger than the {limit} bytes this API accepts."),
         )
     }
 
     pub fn unsupported_media_type() -> Self {
         Self::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::UnsupportedMediaType,
             "Request bodies must be JSON sent with Content-Type: application/json.",
         )
     }
 
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let mut err = Self::new(
-            StatusCode::BAD_REQUEST,
-            "VALIDATION_FAILED",
+            ErrorCode::ValidationFailed,
             "The request is invalid; see errors for each offending field.",
         );
         err.0.errors = errors;
@@ -110,8 +120,7 @@ impl ApiError {
 
     pub fn service_unavailable(cause: impl Into<String>) -> Self {
         Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "SERVICE_UNAVAILABLE",
+            ErrorCode::ServiceUnavailable,
             "The service cannot reach its database right now; retry shortly.",
         )
         .with_cause(cause)
@@ -119,8 +128,7 @@ impl ApiError {
 
     pub fn internal(cause: impl Into<String>) -> Self {
         Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL_ERROR",
+            ErrorCode::InternalError,
             "An unexpected error occurred; it has been logged.",
         )
         .with_cause(cause)
@@ -128,23 +136,18 @@ impl ApiError {
 
     /// 401 `UNAUTHORIZED`: no usable access token; `message` says what was wrong with it.
     pub fn unauthorized(message: &str) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)
+        Self::new(ErrorCode::Unauthorized, message)
     }
 
     /// 403 `FORBIDDEN`: an admin route called by a player who is not an admin.
     pub fn admin_only() -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            "FORBIDDEN",
-            "This action requires the admin role.",
-        )
+        Self::new(ErrorCode::Forbidden, "This action requires the admin role.")
     }
 
     /// 503 `SERVER_BUSY`: no password-hashing slot was free in time.
     pub fn server_busy() -> Self {
         Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "SERVER_BUSY",
+            ErrorCode::ServerBusy,
             "Too many password checks are in progress; retry after the time given in Retry-After.",
         )
     }
@@ -152,8 +155,7 @@ impl ApiError {
     /// 408 `REQUEST_TIMEOUT`: the body did not arrive within `limit`.
     pub fn request_timeout(limit: Duration) -> Self {
         Self::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "REQUEST_TIMEOUT",
+            ErrorCode::RequestTimeout,
             format!(
                 "The request body did not arrive within {} ms.",
                 limit.as_millis()
@@ -171,17 +173,13 @@ impl ApiError {
 
     /// 404 for a show that does not exist.
     pub fn show_not_found() -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "The show does not exist.",
-        )
+        Self::new(ErrorCode::NotFound, "The show does not exist.")
     }
 
     /// A refusal by a game rule: `status`, the rule's stable `code`, and the domain's client
     /// message.
-    fn refused(status: StatusCode, code: &'static str, reason: &impl ClientMessage) -> Self {
-        Self::new(status, code, reason.client_message())
+    fn refused(code: ErrorCode, reason: &impl ClientMessage) -> Self {
+        Self::new(code, reason.client_message())
     }
 
     /// The generic error for a status produced outside our handlers (the
@@ -191,35 +189,35 @@ impl ApiError {
             StatusCode::NOT_FOUND => Self::not_found(),
             StatusCode::METHOD_NOT_ALLOWED => Self::method_not_allowed(),
             StatusCode::PAYLOAD_TOO_LARGE => Self::new(
-                status,
-                "PAYLOAD_TOO_LARGE",
+                ErrorCode::PayloadTooLarge,
                 "The request body is larger than this API accepts.",
             ),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::unsupported_media_type(),
             StatusCode::TOO_MANY_REQUESTS => Self::new(
-                status,
-                "RATE_LIMITED",
+                ErrorCode::RateLimited,
                 "Too many requests; retry after the time given in Retry-After.",
             ),
             StatusCode::UNAUTHORIZED => {
-                Self::new(status, "UNAUTHORIZED", "Authentication is required.")
+                Self::new(ErrorCode::Unauthorized, "Authentication is required.")
             }
             StatusCode::FORBIDDEN => {
-                Self::new(status, "FORBIDDEN", "You are not allowed to do this.")
+                Self::new(ErrorCode::Forbidden, "You are not allowed to do this.")
             }
             StatusCode::SERVICE_UNAVAILABLE => Self::new(
-                status,
-                "SERVICE_UNAVAILABLE",
+                ErrorCode::ServiceUnavailable,
                 "The service is temporarily unavailable; retry shortly.",
             ),
-            s if s.is_client_error() => {
-                Self::new(s, "BAD_REQUEST", "The request could not be processed.")
-            }
-            s => Self::new(
+            s if s.is_client_error() => Self::with_status(
                 s,
-                "INTERNAL_ERROR",
+                ErrorCode::BadRequest,
+                "The request could not be processed.",
+            ),
+            s if s.is_server_error() => Self::with_status(
+                s,
+                ErrorCode::InternalError,
                 "An unexpected error occurred; it has been logged.",
             ),
+            _ => Self::internal(format!("error answer with the non-error status {status}")),
         }
     }
 
@@ -237,7 +235,7 @@ impl ApiError {
         self.0.status
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         self.0.code
     }
 
@@ -288,14 +286,12 @@ impl From<StoreError> for ApiError {
             StoreError::Unavailable(cause) => Self::service_unavailable(cause),
             StoreError::NotFound => Self::not_found(),
             StoreError::Conflict { constraint } => Self::new(
-                StatusCode::CONFLICT,
-                "CONFLICT",
+                ErrorCode::Conflict,
                 "The request conflicts with the current state of the resource.",
             )
             .with_cause(format!("unique constraint {constraint}")),
             StoreError::Contention => Self::new(
-                StatusCode::CONFLICT,
-                "CONFLICT",
+                ErrorCode::Conflict,
                 "The resource changed while the request ran; retry.",
             ),
             StoreError::Other(cause) => Self::internal(cause),
@@ -307,33 +303,25 @@ impl From<AccountError> for ApiError {
     fn from(err: AccountError) -> Self {
         match err {
             AccountError::DuplicateEmail => Self::new(
-                StatusCode::CONFLICT,
-                "EMAIL_TAKEN",
+                ErrorCode::EmailTaken,
                 "An account with this email already exists.",
             ),
-            AccountError::DuplicateUsername => Self::new(
-                StatusCode::CONFLICT,
-                "USERNAME_TAKEN",
-                "This username is already taken.",
-            ),
-            AccountError::InvalidCredentials => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "INVALID_CREDENTIALS",
-                "Invalid email or password.",
-            ),
+            AccountError::DuplicateUsername => {
+                Self::new(ErrorCode::UsernameTaken, "This username is already taken.")
+            }
+            AccountError::InvalidCredentials => {
+                Self::new(ErrorCode::InvalidCredentials, "Invalid email or password.")
+            }
             AccountError::WrongCurrentPassword => Self::new(
-                StatusCode::FORBIDDEN,
-                "INCORRECT_PASSWORD",
+                ErrorCode::IncorrectPassword,
                 "The current password is incorrect.",
             ),
             AccountError::InvalidToken => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "INVALID_TOKEN",
+                ErrorCode::InvalidToken,
                 "The refresh token is invalid, expired or revoked.",
             ),
             AccountError::TokenReused => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "TOKEN_REUSED",
+                ErrorCode::TokenReused,
                 "This refresh token was already used; the session has been revoked. Log in again.",
             ),
             AccountError::NotFound => Self::not_found(),
@@ -352,20 +340,17 @@ impl From<HorseError> for ApiError {
                 "does not name a known breed (see GET /api/breeds)",
             ),
             HorseError::InsufficientFunds { price } => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "INSUFFICIENT_FUNDS",
+                ErrorCode::InsufficientFunds,
                 format!("You do not have enough money: a horse costs {price} coins."),
             )
             .with_details(json!({ "price": price })),
             HorseError::HorseLimitReached { limit } => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "HORSE_LIMIT_REACHED",
+                ErrorCode::HorseLimitReached,
                 format!("You already own the maximum of {limit} horses."),
             )
             .with_details(json!({ "limit": limit })),
             HorseError::Entered => Self::new(
-                StatusCode::CONFLICT,
-                "HORSE_ENTERED",
+                ErrorCode::HorseEntered,
                 "The horse is entered in a show that has not run yet; it can be deleted once the show has run.",
             ),
             HorseError::Allocation(reason) => reason.into(),
@@ -374,9 +359,39 @@ impl From<HorseError> for ApiError {
     }
 }
 
+/// The code of a refused stat point.
+pub const fn allocation_code(reason: &AllocationRefused) -> ErrorCode {
+    match reason {
+        AllocationRefused::NoPointsAvailable => ErrorCode::NoStatPoints,
+        AllocationRefused::StatAtMaximum { .. } => ErrorCode::StatAtMaximum,
+    }
+}
+
+/// The code of a training refusal.
+pub const fn training_code(reason: &Ineligible) -> ErrorCode {
+    match reason {
+        Ineligible::TooYoung { .. } => ErrorCode::TooYoung,
+        Ineligible::TooOld { .. } => ErrorCode::TooOld,
+        Ineligible::Injured => ErrorCode::Injured,
+        Ineligible::OnCooldown { .. } => ErrorCode::OnCooldown,
+        Ineligible::DisciplineNotAllowed => ErrorCode::DisciplineNotAllowed,
+    }
+}
+
+/// The code of a show entry refused by the horse-side rules.
+pub const fn entry_code(reason: &EntryIneligible) -> ErrorCode {
+    match reason {
+        EntryIneligible::DisciplineNotAllowed => ErrorCode::DisciplineNotAllowed,
+        EntryIneligible::TooOld { .. } => ErrorCode::TooOld,
+        EntryIneligible::TooYoung { .. } => ErrorCode::TooYoung,
+        EntryIneligible::LevelOutOfRange { .. } => ErrorCode::LevelOutOfRange,
+        EntryIneligible::Injured => ErrorCode::Injured,
+    }
+}
+
 impl From<AllocationRefused> for ApiError {
     fn from(reason: AllocationRefused) -> Self {
-        Self::refused(StatusCode::UNPROCESSABLE_ENTITY, reason.code(), &reason)
+        Self::refused(allocation_code(&reason), &reason)
     }
 }
 
@@ -394,7 +409,7 @@ impl From<TrainingError> for ApiError {
 /// it in `details`.
 impl From<Ineligible> for ApiError {
     fn from(reason: Ineligible) -> Self {
-        let err = Self::refused(StatusCode::UNPROCESSABLE_ENTITY, reason.code(), &reason);
+        let err = Self::refused(training_code(&reason), &reason);
         match reason {
             Ineligible::OnCooldown { until } => {
                 err.with_details(json!({ "nextEligibleAt": until.to_rfc3339() }))
@@ -420,8 +435,7 @@ impl From<CreateShowError> for ApiError {
     fn from(err: CreateShowError) -> Self {
         match err {
             CreateShowError::DuplicateName => Self::new(
-                StatusCode::CONFLICT,
-                "SHOW_NAME_TAKEN",
+                ErrorCode::ShowNameTaken,
                 "A show with this name already exists.",
             ),
             CreateShowError::Store(e) => e.into(),
@@ -433,30 +447,24 @@ impl From<EntryRefusal> for ApiError {
     fn from(err: EntryRefusal) -> Self {
         match err {
             EntryRefusal::ShowNotFound => Self::show_not_found(),
-            EntryRefusal::HorseNotFound => Self::new(
-                StatusCode::NOT_FOUND,
-                "NOT_FOUND",
-                "You have no horse with this id.",
-            ),
+            EntryRefusal::HorseNotFound => {
+                Self::new(ErrorCode::NotFound, "You have no horse with this id.")
+            }
             EntryRefusal::ShowClosed => Self::new(
-                StatusCode::CONFLICT,
-                "SHOW_CLOSED",
+                ErrorCode::ShowClosed,
                 "This show no longer accepts entries.",
             ),
             EntryRefusal::AlreadyEntered => Self::new(
-                StatusCode::CONFLICT,
-                "ALREADY_ENTERED",
+                ErrorCode::AlreadyEntered,
                 "This horse is already entered in this show.",
             ),
             EntryRefusal::ShowFull => Self::new(
-                StatusCode::CONFLICT,
-                "SHOW_FULL",
+                ErrorCode::ShowFull,
                 "This show has reached its maximum number of entries.",
             ),
             EntryRefusal::Ineligible(reason) => reason.into(),
             EntryRefusal::InsufficientFunds { fee, balance } => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "INSUFFICIENT_FUNDS",
+                ErrorCode::InsufficientFunds,
                 "Your balance does not cover the entry fee.",
             )
             .with_details(json!({"entryFee": fee.coins(), "money": balance.coins()})),
@@ -478,8 +486,7 @@ impl From<EntryIneligible> for ApiError {
             }
             EntryIneligible::DisciplineNotAllowed | EntryIneligible::Injured => json!({}),
         };
-        Self::refused(StatusCode::UNPROCESSABLE_ENTITY, reason.code(), &reason)
-            .with_details(details)
+        Self::refused(entry_code(&reason), &reason).with_details(details)
     }
 }
 
@@ -487,14 +494,9 @@ impl From<RunError> for ApiError {
     fn from(err: RunError) -> Self {
         match err {
             RunError::NotFound => Self::show_not_found(),
-            RunError::AlreadyRun => Self::new(
-                StatusCode::CONFLICT,
-                "ALREADY_RUN",
-                "This show has already run.",
-            ),
+            RunError::AlreadyRun => Self::new(ErrorCode::AlreadyRun, "This show has already run."),
             RunError::Busy => Self::new(
-                StatusCode::CONFLICT,
-                "CONFLICT",
+                ErrorCode::Conflict,
                 "The show is being run right now; retry.",
             ),
             RunError::Store(e) => e.into(),
@@ -508,8 +510,8 @@ impl From<RunError> for ApiError {
 pub struct ErrorEnvelope<'a> {
     /// Always `false`.
     pub success: bool,
-    /// Stable UPPER_SNAKE code, e.g. `NOT_FOUND`, `VALIDATION_FAILED`.
-    pub code: &'a str,
+    /// Stable code, one of [`ErrorCode`]; docs/API.md lists each with its status and meaning.
+    pub code: ErrorCode,
     /// A sentence for humans; never contains internals or submitted values.
     pub message: &'a str,
     /// Equals the `X-Request-Id` response header.
@@ -519,4 +521,88 @@ pub struct ErrorEnvelope<'a> {
     pub details: Option<&'a Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<&'a Vec<FieldError>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use equoria_domain::Stat;
+    use equoria_domain::progression::Level;
+
+    use super::*;
+
+    #[test]
+    fn domain_refusals_keep_the_domains_code_names() {
+        let level = Level::ONE;
+        let allocations = [
+            AllocationRefused::NoPointsAvailable,
+            AllocationRefused::StatAtMaximum { stat: Stat::ALL[0] },
+        ];
+        for reason in allocations {
+            assert_eq!(allocation_code(&reason).as_str(), reason.code());
+        }
+        let trainings = [
+            Ineligible::DisciplineNotAllowed,
+            Ineligible::TooOld { age: 21 },
+            Ineligible::TooYoung { age: 2 },
+            Ineligible::Injured,
+            Ineligible::OnCooldown { until: Utc::now() },
+        ];
+        for reason in trainings {
+            assert_eq!(training_code(&reason).as_str(), reason.code());
+        }
+        let entries = [
+            EntryIneligible::DisciplineNotAllowed,
+            EntryIneligible::TooOld { age: 22 },
+            EntryIneligible::TooYoung { age: 2 },
+            EntryIneligible::LevelOutOfRange {
+                level,
+                min: level,
+                max: level,
+            },
+            EntryIneligible::Injured,
+        ];
+        for reason in entries {
+            assert_eq!(entry_code(&reason).as_str(), reason.code());
+        }
+    }
+
+    #[test]
+    fn every_error_carries_a_status_its_code_admits() {
+        let errors = [
+            ApiError::not_found(),
+            ApiError::method_not_allowed(),
+            ApiError::payload_too_large(1),
+            ApiError::unsupported_media_type(),
+            ApiError::validation(Vec::new()),
+            ApiError::service_unavailable("down"),
+            ApiError::internal("bug"),
+            ApiError::unauthorized("no token"),
+            ApiError::admin_only(),
+            ApiError::server_busy(),
+            ApiError::request_timeout(Duration::from_millis(1)),
+            ApiError::show_not_found(),
+        ];
+        let statuses = (400..600).filter_map(|n| StatusCode::from_u16(n).ok());
+        let from_statuses = statuses.map(ApiError::from_status);
+        for err in errors.into_iter().chain(from_statuses) {
+            assert!(err.code().admits(err.status()), "{err}");
+        }
+    }
+
+    #[test]
+    fn statuses_outside_the_handlers_keep_their_status() {
+        let teapot = ApiError::from_status(StatusCode::IM_A_TEAPOT);
+        assert_eq!(
+            (teapot.status(), teapot.code()),
+            (StatusCode::IM_A_TEAPOT, ErrorCode::BadRequest)
+        );
+        let gateway = ApiError::from_status(StatusCode::BAD_GATEWAY);
+        assert_eq!(
+            (gateway.status(), gateway.code()),
+            (StatusCode::BAD_GATEWAY, ErrorCode::InternalError)
+        );
+        let throttled = ApiError::from_status(StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(throttled.code(), ErrorCode::RateLimited);
+    }
 }

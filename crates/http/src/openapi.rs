@@ -2,10 +2,13 @@
 
 use std::sync::OnceLock;
 
+use utoipa::openapi::extensions::Extensions;
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+use utoipa::openapi::{Content, Ref, RefOr, Response, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi};
 
+use crate::error::ErrorCode;
 use crate::routes::{auth, breeds, horses, leaderboards, ops, shows, training, users};
 
 #[derive(Debug, OpenApi)]
@@ -25,8 +28,8 @@ use crate::routes::{auth, breeds, horses, leaderboards, ops, shows, training, us
         leaderboards::index, leaderboards::players_by_level, leaderboards::players_by_xp,
         leaderboards::horses_by_earnings, leaderboards::horses_by_wins, leaderboards::recent_winners,
     ),
-    components(schemas(crate::error::ErrorEnvelope, crate::error::FieldError, horses::PublicHorseDto)),
-    modifiers(&BearerAuth, &CommonErrors),
+    components(schemas(crate::error::ErrorEnvelope, crate::error::ErrorCode, crate::error::FieldError, horses::PublicHorseDto)),
+    modifiers(&BearerAuth, &CommonErrors, &ErrorCodes),
     tags(
         (name = "operations", description = "Liveness, readiness and discovery"),
         (name = "auth", description = "Registration, login and tokens"),
@@ -136,6 +139,230 @@ impl Modify for CommonErrors {
     }
 }
 
+/// The name of the extension listing, on each error response of an operation, the codes
+/// that operation can answer with that status.
+pub const ERROR_CODES_EXTENSION: &str = "x-error-codes";
+
+/// Describes every code on the `ErrorCode` schema (status and meaning), and lists on each
+/// error response the codes its operation can answer with that status
+/// ([`ERROR_CODES_EXTENSION`]): those of the shared machinery ([`common_codes`]) and those of
+/// the operation's own rules ([`OPERATION_CODES`]). A response is added for a code whose
+/// status the operation did not document yet.
+#[derive(Debug)]
+struct ErrorCodes;
+
+/// The codes an operation answers from its own rules, by method and path; the codes every
+/// operation of a kind can answer are [`common_codes`].
+const OPERATION_CODES: &[(&str, &str, &[ErrorCode])] = {
+    use ErrorCode as E;
+    &[
+        ("get", "/metrics", &[E::NotFound]),
+        (
+            "post",
+            "/api/auth/register",
+            &[E::EmailTaken, E::UsernameTaken],
+        ),
+        ("post", "/api/auth/login", &[E::InvalidCredentials]),
+        (
+            "post",
+            "/api/auth/refresh",
+            &[E::InvalidToken, E::TokenReused],
+        ),
+        ("post", "/api/auth/logout", &[E::InvalidToken]),
+        ("post", "/api/auth/change-password", &[E::IncorrectPassword]),
+        ("get", "/api/users", &[E::Forbidden]),
+        ("patch", "/api/users/{id}/role", &[E::Forbidden]),
+        (
+            "post",
+            "/api/horses",
+            &[E::InsufficientFunds, E::HorseLimitReached],
+        ),
+        ("delete", "/api/horses/{id}", &[E::HorseEntered]),
+        (
+            "post",
+            "/api/horses/{id}/allocate-stat",
+            &[E::NoStatPoints, E::StatAtMaximum, E::Conflict],
+        ),
+        (
+            "post",
+            "/api/training/train",
+            &[
+                E::NotFound,
+                E::TooYoung,
+                E::TooOld,
+                E::Injured,
+                E::OnCooldown,
+                E::DisciplineNotAllowed,
+                E::Conflict,
+            ],
+        ),
+        ("post", "/api/shows", &[E::Forbidden, E::ShowNameTaken]),
+        (
+            "post",
+            "/api/shows/{id}/entries",
+            &[
+                E::ShowClosed,
+                E::AlreadyEntered,
+                E::ShowFull,
+                E::InsufficientFunds,
+                E::DisciplineNotAllowed,
+                E::TooOld,
+                E::TooYoung,
+                E::LevelOutOfRange,
+                E::Injured,
+            ],
+        ),
+        (
+            "post",
+            "/api/shows/{id}/run",
+            &[E::Forbidden, E::AlreadyRun, E::Conflict],
+        ),
+    ]
+};
+
+/// The codes the shared machinery can answer on an operation, by the rules of
+/// [`CommonErrors`]; also `NOT_FOUND` where the path names a resource by id.
+fn common_codes(path: &str, operation: &Operation) -> Vec<ErrorCode> {
+    let mut codes = Vec::new();
+    if path.starts_with("/api") {
+        codes.extend([ErrorCode::ValidationFailed, ErrorCode::RateLimited]);
+    }
+    if operation.security.is_some() {
+        codes.push(ErrorCode::Unauthorized);
+    }
+    if path.contains('{') {
+        codes.push(ErrorCode::NotFound);
+    }
+    if operation.request_body.is_some() {
+        codes.extend([
+            ErrorCode::BadRequest,
+            ErrorCode::RequestTimeout,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::UnsupportedMediaType,
+        ]);
+    }
+    if PASSWORD_PATHS.contains(&path) {
+        codes.push(ErrorCode::ServerBusy);
+    }
+    if path != "/ping" {
+        codes.push(ErrorCode::ServiceUnavailable);
+    }
+    codes
+}
+
+/// Every code `method path` can answer: the shared ones and its own.
+fn operation_codes(method: &str, path: &str, operation: &Operation) -> Vec<ErrorCode> {
+    let mut codes = common_codes(path, operation);
+    let own = OPERATION_CODES
+        .iter()
+        .filter(|(m, p, _)| *m == method && *p == path)
+        .flat_map(|(_, _, codes)| codes.iter().copied());
+    codes.extend(own);
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+/// Whether a response's body is the error envelope.
+fn is_envelope(response: &Response) -> bool {
+    response.content.values().any(|content| match content {
+        RefOr::T(content) => matches!(
+            &content.schema,
+            Some(RefOr::Ref(r)) if r.ref_location.ends_with("/ErrorEnvelope")
+        ),
+        RefOr::Ref(_) => false,
+    })
+}
+
+/// An error response carrying the envelope, described by its codes' meanings.
+fn envelope_response(codes: &[ErrorCode]) -> Response {
+    let description = codes
+        .iter()
+        .map(|code| format!("{code}: {}", code.meaning()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            Content::new(Some(Ref::from_schema_name("ErrorEnvelope"))),
+        )
+        .build()
+}
+
+/// Adds the missing responses of `codes` to `operation` and lists on every error response
+/// of the envelope the codes answered with its status.
+fn annotate(operation: &mut Operation, codes: &[ErrorCode]) {
+    let responses = &mut operation.responses.responses;
+    for code in codes {
+        let status = code.status().as_u16().to_string();
+        responses.entry(status).or_insert_with(|| {
+            let same: Vec<ErrorCode> = codes
+                .iter()
+                .copied()
+                .filter(|c| c.status() == code.status())
+                .collect();
+            RefOr::T(envelope_response(&same))
+        });
+    }
+    for (status, response) in responses.iter_mut() {
+        let (Ok(status), RefOr::T(response)) = (status.parse::<u16>(), response) else {
+            continue;
+        };
+        if status < 400 || !is_envelope(response) {
+            continue;
+        }
+        let listed: Vec<&str> = codes
+            .iter()
+            .filter(|c| c.status().as_u16() == status)
+            .map(|c| c.as_str())
+            .collect();
+        let extensions = response.extensions.get_or_insert_with(Extensions::default);
+        extensions.insert(ERROR_CODES_EXTENSION.to_owned(), listed.into());
+    }
+}
+
+/// The description of the `ErrorCode` schema: one line per code with status and meaning.
+fn code_list() -> String {
+    let lines = ErrorCode::ALL
+        .iter()
+        .map(|code| format!("- `{code}`, {}: {}", code.status_text(), code.meaning()));
+    std::iter::once(
+        "The stable code of an error answer; docs/API.md has the same table.".to_owned(),
+    )
+    .chain(lines)
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
+impl Modify for ErrorCodes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(RefOr::T(Schema::Object(schema))) = openapi
+            .components
+            .as_mut()
+            .and_then(|c| c.schemas.get_mut("ErrorCode"))
+        {
+            schema.description = Some(code_list());
+        }
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                ("get", &mut item.get),
+                ("post", &mut item.post),
+                ("put", &mut item.put),
+                ("patch", &mut item.patch),
+                ("delete", &mut item.delete),
+            ];
+            for (method, operation) in operations {
+                let Some(operation) = operation.as_mut() else {
+                    continue;
+                };
+                let codes = operation_codes(method, path, operation);
+                annotate(operation, &codes);
+            }
+        }
+    }
+}
+
 /// The serialised document, built once per process.
 pub fn document_json() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
@@ -144,4 +371,25 @@ pub fn document_json() -> &'static str {
             .to_json()
             .unwrap_or_else(|err| format!("{{\"error\":\"openapi serialisation failed: {err}\"}}"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_given_codes_exists() {
+        let doc = ApiDoc::openapi();
+        for (method, path, _) in OPERATION_CODES {
+            let item = doc.paths.paths.get(*path);
+            let operation = item.and_then(|item| match *method {
+                "get" => item.get.as_ref(),
+                "post" => item.post.as_ref(),
+                "patch" => item.patch.as_ref(),
+                "delete" => item.delete.as_ref(),
+                _ => None,
+            });
+            assert!(operation.is_some(), "no operation {method} {path}");
+        }
+    }
 }

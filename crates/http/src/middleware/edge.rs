@@ -132,9 +132,9 @@ fn render_error(res: ServiceResponse<BoxBody>, request_id: &RequestId) -> Servic
     };
     if let Some(cause) = api_error.cause() {
         if status.is_server_error() {
-            tracing::error!(target: "equoria::http", request_id = %request_id, status = status.as_u16(), code = api_error.code(), cause, "request failed");
+            tracing::error!(target: "equoria::http", request_id = %request_id, status = status.as_u16(), code = api_error.code().as_str(), cause, "request failed");
         } else {
-            tracing::debug!(target: "equoria::http", request_id = %request_id, status = status.as_u16(), code = api_error.code(), cause, "request refused");
+            tracing::debug!(target: "equoria::http", request_id = %request_id, status = status.as_u16(), code = api_error.code().as_str(), cause, "request refused");
         }
     }
 

@@ -1,7 +1,9 @@
 //! Shared arrangement for in-process HTTP tests: the real application stack
 //! on a real (per-test) database.
 
-#![expect(dead_code, clippy::unwrap_used)]
+#![expect(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub(crate) mod codes;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -124,12 +126,19 @@ pub(crate) async fn app_with(
     test::init_service(equoria_http::build(state_with(db.url(), options))).await
 }
 
+/// The JSON body of `res`; an error body must be a documented error envelope.
 pub(crate) async fn json_body(res: ServiceResponse<impl MessageBody>) -> Value {
+    let status = res.status().as_u16();
+    let path = res.request().path().to_owned();
     let bytes = test::read_body(res).await;
-    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("body is not JSON ({e}): {bytes:?}"))
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("body is not JSON ({e}): {bytes:?}"));
+    codes::check_error_answer(&path, status, &body);
+    body
 }
 
-/// Sends a request and returns status and JSON body (Null for empty bodies).
+/// Sends a request and returns status and JSON body (Null for empty bodies). An error body
+/// must be a documented error envelope ([`codes::check_error_answer`]).
 pub(crate) async fn send<S, B>(app: &S, req: TestRequest) -> (u16, Value)
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
@@ -137,12 +146,14 @@ where
 {
     let res = test::call_service(app, req.to_request()).await;
     let status = res.status().as_u16();
+    let path = res.request().path().to_owned();
     let bytes = test::read_body(res).await;
     let body = if bytes.is_empty() {
         Value::Null
     } else {
         serde_json::from_slice(&bytes).unwrap_or(Value::Null)
     };
+    codes::check_error_answer(&path, status, &body);
     (status, body)
 }
 
