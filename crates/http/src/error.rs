@@ -169,6 +169,25 @@ impl ApiError {
         }])
     }
 
+    /// 409 `IDEMPOTENCY_KEY_REUSED`: the `Idempotency-Key` was used before for a different
+    /// request (another method, path or body).
+    pub fn idempotency_key_reused() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "IDEMPOTENCY_KEY_REUSED",
+            "This Idempotency-Key was already used for a different request; use a new key.",
+        )
+    }
+
+    /// 409 `IN_PROGRESS`: another request with the same `Idempotency-Key` is still running.
+    pub fn idempotency_in_progress() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "IN_PROGRESS",
+            "A request with this Idempotency-Key is still being processed; retry shortly.",
+        )
+    }
+
     /// 404 for a show that does not exist.
     pub fn show_not_found() -> Self {
         Self::new(
