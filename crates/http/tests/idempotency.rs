@@ -408,3 +408,59 @@ async fn a_malformed_key_is_refused_and_no_key_changes_nothing() {
     assert_eq!(horses_of(&db, &player).await, 3);
     assert_eq!(count(&db, "idempotency_keys").await, 0);
 }
+
+#[actix_web::test]
+async fn the_openapi_document_declares_the_header_and_the_conflicts() {
+    let db = TestDatabase::migrated().await;
+    let app = app(&db).await;
+    let doc = call(&app, TestRequest::get().uri("/api/openapi.json")).await;
+    assert_eq!(doc.status, 200);
+
+    for path in [
+        "/api/horses",
+        "/api/shows",
+        "/api/shows/{id}/entries",
+        "/api/training/train",
+    ] {
+        let operation = &doc.body["paths"][path]["post"];
+        let declared = operation["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path}: no parameters"))
+            .iter()
+            .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header");
+        assert!(declared, "{path}: no Idempotency-Key header");
+        let conflict = operation["responses"]["409"]["description"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            conflict.contains("IDEMPOTENCY_KEY_REUSED") && conflict.contains("IN_PROGRESS"),
+            "{path}: {conflict}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn the_purge_deletes_only_expired_keys() {
+    let db = TestDatabase::migrated().await;
+    let state = state_for(db.url(), equoria_http::HttpSettings::for_tests());
+    let app = test::init_service(equoria_http::build(state.clone())).await;
+    let player = register(&app, "purger").await;
+    for key in ["old", "new"] {
+        let answer = call(
+            &app,
+            keyed("/api/horses", &player, key, horse_body("Comet")),
+        )
+        .await;
+        assert_eq!(answer.status, 201, "{answer:?}");
+    }
+    exec(
+        &db,
+        "UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'old'",
+    )
+    .await;
+
+    assert_eq!(state.idempotency.purge_expired().await.unwrap(), 1);
+
+    assert_eq!(count(&db, "idempotency_keys WHERE key = 'new'").await, 1);
+    assert_eq!(count(&db, "idempotency_keys").await, 1);
+}
