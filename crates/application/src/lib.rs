@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod clock;
 pub mod health;
 pub mod horses;
+pub mod idempotency;
 pub mod leaderboards;
 pub mod paging;
 pub mod random;

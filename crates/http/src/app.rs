@@ -8,6 +8,7 @@ use actix_web::{App, Error, HttpResponse, web};
 
 use crate::middleware::cors::{cors, only_for_allowed_origins};
 use crate::middleware::edge::edge;
+use crate::middleware::idempotency::idempotent;
 use crate::middleware::storable::refuse_unstorable_text;
 use crate::routes::{auth, breeds, docs, horses, leaderboards, ops, shows, training, users};
 use crate::security::rate_limit::RateLimits;
@@ -140,7 +141,7 @@ fn horse_routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/horses")
                 .route(web::get().to(horses::list_horses))
-                .route(web::post().to(horses::buy_horse)),
+                .route(web::post().to(horses::buy_horse).wrap(from_fn(idempotent))),
         )
         .service(
             web::resource("/horses/{id}")
@@ -157,7 +158,10 @@ fn horse_routes(cfg: &mut web::ServiceConfig) {
             web::resource("/horses/{id}/xp-history").route(web::get().to(horses::horse_xp_history)),
         )
         .service(web::resource("/horses/{id}/results").route(web::get().to(horses::horse_results)))
-        .service(web::resource("/training/train").route(web::post().to(training::train)))
+        .service(
+            web::resource("/training/train")
+                .route(web::post().to(training::train).wrap(from_fn(idempotent))),
+        )
         .service(web::resource("/training/status/{horseId}").route(web::get().to(training::status)))
         .service(web::resource("/training/trainable").route(web::get().to(training::trainable)));
 }
@@ -168,13 +172,13 @@ fn show_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/shows")
             .route(web::get().to(shows::list_shows))
-            .route(web::post().to(shows::create_show)),
+            .route(web::post().to(shows::create_show).wrap(from_fn(idempotent))),
     )
     .service(web::resource("/shows/{id}").route(web::get().to(shows::get_show)))
     .service(
         web::resource("/shows/{id}/entries")
             .route(web::get().to(shows::list_entries))
-            .route(web::post().to(shows::enter_show)),
+            .route(web::post().to(shows::enter_show).wrap(from_fn(idempotent))),
     )
     .service(web::resource("/shows/{id}/run").route(web::post().to(shows::run_show)))
     .service(web::resource("/shows/{id}/results").route(web::get().to(shows::show_results)))

@@ -171,6 +171,23 @@ impl ApiError {
         }])
     }
 
+    /// 409 `IDEMPOTENCY_KEY_REUSED`: the `Idempotency-Key` was used before for a different
+    /// request (another method, path or body).
+    pub fn idempotency_key_reused() -> Self {
+        Self::new(
+            ErrorCode::IdempotencyKeyReused,
+            "This Idempotency-Key was already used for a different request; use a new key.",
+        )
+    }
+
+    /// 409 `IN_PROGRESS`: another request with the same `Idempotency-Key` is still running.
+    pub fn idempotency_in_progress() -> Self {
+        Self::new(
+            ErrorCode::InProgress,
+            "A request with this Idempotency-Key is still being processed; retry shortly.",
+        )
+    }
+
     /// 404 for a show that does not exist.
     pub fn show_not_found() -> Self {
         Self::new(ErrorCode::NotFound, "The show does not exist.")

@@ -175,7 +175,12 @@ const OPERATION_CODES: &[(&str, &str, &[ErrorCode])] = {
         (
             "post",
             "/api/horses",
-            &[E::InsufficientFunds, E::HorseLimitReached],
+            &[
+                E::InsufficientFunds,
+                E::HorseLimitReached,
+                E::IdempotencyKeyReused,
+                E::InProgress,
+            ],
         ),
         ("delete", "/api/horses/{id}", &[E::HorseEntered]),
         (
@@ -194,9 +199,20 @@ const OPERATION_CODES: &[(&str, &str, &[ErrorCode])] = {
                 E::OnCooldown,
                 E::DisciplineNotAllowed,
                 E::Conflict,
+                E::IdempotencyKeyReused,
+                E::InProgress,
             ],
         ),
-        ("post", "/api/shows", &[E::Forbidden, E::ShowNameTaken]),
+        (
+            "post",
+            "/api/shows",
+            &[
+                E::Forbidden,
+                E::ShowNameTaken,
+                E::IdempotencyKeyReused,
+                E::InProgress,
+            ],
+        ),
         (
             "post",
             "/api/shows/{id}/entries",
@@ -210,6 +226,8 @@ const OPERATION_CODES: &[(&str, &str, &[ErrorCode])] = {
                 E::TooYoung,
                 E::LevelOutOfRange,
                 E::Injured,
+                E::IdempotencyKeyReused,
+                E::InProgress,
             ],
         ),
         (

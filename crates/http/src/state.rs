@@ -8,6 +8,7 @@ use equoria_application::accounts::{AccountStore, Accounts, PasswordHasher, Toke
 use equoria_application::clock::Clock;
 use equoria_application::health::DatabaseProbe;
 use equoria_application::horses::{HorseStore, Horses};
+use equoria_application::idempotency::{Idempotency, IdempotencyStore};
 use equoria_application::leaderboards::{LeaderboardStore, Leaderboards};
 use equoria_application::random::Randomness;
 use equoria_application::shows::{ShowStore, Shows};
@@ -28,6 +29,8 @@ pub struct AppState {
     pub training: Arc<Training>,
     pub shows: Arc<Shows>,
     pub leaderboards: Arc<Leaderboards>,
+    /// Idempotency keys of the routes that move money or create something.
+    pub idempotency: Arc<Idempotency>,
     pub limits: RateLimits,
     pub started_at: Instant,
     /// Set once the process has been asked to stop: `/health` answers 503
@@ -52,6 +55,7 @@ pub trait Store:
     + TrainingStore
     + ShowStore
     + LeaderboardStore
+    + IdempotencyStore
     + DatabaseProbe
     + Clone
     + 'static
@@ -64,6 +68,7 @@ impl<T> Store for T where
         + TrainingStore
         + ShowStore
         + LeaderboardStore
+        + IdempotencyStore
         + DatabaseProbe
         + Clone
         + 'static
@@ -110,6 +115,7 @@ impl AppState {
                 clock.clone(),
                 randomness,
             )),
+            idempotency: Arc::new(Idempotency::new(Arc::new(store.clone()), clock.clone())),
             leaderboards: Arc::new(Leaderboards::new(Arc::new(store), clock)),
             limits,
             started_at: Instant::now(),

@@ -13,6 +13,7 @@ pub mod connect;
 mod error;
 mod health;
 mod horses;
+mod idempotency;
 mod leaderboards;
 mod ledger;
 pub mod migrations;

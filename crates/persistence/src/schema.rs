@@ -270,6 +270,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Idempotency keys per player: the digest of the first request made with the key and,
+    /// once it answered, that answer. Ignored and deleted 24 hours after `created_at`.
+    idempotency_keys (user_id, key) {
+        user_id -> Int8,
+        /// 1-255 visible ASCII characters (CHECK).
+        key -> Text,
+        /// SHA-256 of method, path and body (32 bytes, CHECK).
+        request_hash -> Bytea,
+        /// `in_progress` or `completed`.
+        state -> Text,
+        /// Set exactly when `state` is `completed` (CHECK), with the body and `completed_at`.
+        response_status -> Nullable<Int2>,
+        response_body -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(horses -> users (owner_id));
 diesel::joinable!(horses -> breeds (breed_id));
@@ -288,6 +307,7 @@ diesel::joinable!(competition_results -> show_entries (entry_id));
 diesel::joinable!(user_xp_events -> users (user_id));
 diesel::joinable!(ledger_entries -> users (user_id));
 diesel::joinable!(house_ledger -> users (user_id));
+diesel::joinable!(idempotency_keys -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -303,4 +323,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_xp_events,
     ledger_entries,
     house_ledger,
+    idempotency_keys,
 );

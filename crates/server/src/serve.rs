@@ -6,6 +6,7 @@ use std::sync::Arc;
 use actix_web::HttpServer;
 use anyhow::Context;
 use equoria_application::clock::SystemClock;
+use equoria_application::idempotency::Idempotency;
 use equoria_application::random::SeededRandomness;
 use equoria_application::shows::scheduler::{DEFAULT_SCHEDULER_INTERVAL, run_scheduler};
 use equoria_http::security::jwt::Jwt;
@@ -40,7 +41,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let pool = build_pool(&pool_settings(&config)).context("building the database pool")?;
     let state = app_state(&config, &pool)?;
-    let housekeeping = actix_web::rt::spawn(housekeeping(state.limits.clone()));
+    let housekeeping = actix_web::rt::spawn(housekeeping(
+        state.limits.clone(),
+        state.idempotency.clone(),
+    ));
     // Runs shows whose runs_at has passed. Every replica runs one; each show is claimed in its
     // run transaction, so exactly one replica runs it.
     let (stop_scheduler, scheduler_stop) = tokio::sync::oneshot::channel::<()>();
@@ -250,11 +254,13 @@ pub(crate) fn app_state(config: &Config, pool: &DbPool) -> anyhow::Result<AppSta
 }
 
 /// Periodic chores: drain metric histogram buffers every 5 s (so memory
-/// stays flat without scrapes) and drop rate-limit buckets of clients that
-/// have gone quiet every minute.
-async fn housekeeping(limits: RateLimits) {
+/// stays flat without scrapes), drop rate-limit buckets of clients that
+/// have gone quiet every minute, and delete expired idempotency keys every
+/// 5 minutes (in its own task, so a slow database never delays the rest).
+async fn housekeeping(limits: RateLimits, idempotency: Arc<Idempotency>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
     let mut ticks: u64 = 0;
+    let mut purge: Option<actix_web::rt::task::JoinHandle<()>> = None;
     loop {
         tick.tick().await;
         equoria_http::metrics::upkeep();
@@ -262,5 +268,20 @@ async fn housekeeping(limits: RateLimits) {
         if ticks.is_multiple_of(12) {
             limits.evict_idle();
         }
+        if ticks.is_multiple_of(60) && purge.as_ref().is_none_or(|task| task.is_finished()) {
+            purge = Some(actix_web::rt::spawn(purge_idempotency_keys(
+                idempotency.clone(),
+            )));
+        }
+    }
+}
+
+/// Deletes the idempotency keys past their lifetime (every replica does it; deleting rows
+/// another replica already deleted is harmless).
+async fn purge_idempotency_keys(idempotency: Arc<Idempotency>) {
+    match idempotency.purge_expired().await {
+        Ok(0) => {}
+        Ok(deleted) => tracing::debug!(deleted, "expired idempotency keys deleted"),
+        Err(err) => tracing::warn!(error = %err, "expired idempotency keys not deleted"),
     }
 }

@@ -57,6 +57,10 @@ pub enum ErrorCode {
     AlreadyRun,
     /// 409: a show being run right now, or a row changed under the request.
     Conflict,
+    /// 409: an `Idempotency-Key` the caller already used for a different request.
+    IdempotencyKeyReused,
+    /// 409: a request with the same `Idempotency-Key` is still running.
+    InProgress,
     /// 413: body over the limit.
     PayloadTooLarge,
     /// 415: a body that is not JSON.
@@ -120,7 +124,7 @@ const fn class_info(name: &'static str, status: StatusCode, meaning: &'static st
 
 impl ErrorCode {
     /// Every code, in the order of `docs/API.md`'s table.
-    pub const ALL: [ErrorCode; 36] = [
+    pub const ALL: [ErrorCode; 38] = [
         Self::ValidationFailed,
         Self::BadRequest,
         Self::Unauthorized,
@@ -141,6 +145,8 @@ impl ErrorCode {
         Self::ShowFull,
         Self::AlreadyRun,
         Self::Conflict,
+        Self::IdempotencyKeyReused,
+        Self::InProgress,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
         Self::InsufficientFunds,
@@ -258,6 +264,16 @@ impl ErrorCode {
                 "CONFLICT",
                 S::CONFLICT,
                 "a show being run right now, or a row changed under the request (retry)",
+            ),
+            Self::IdempotencyKeyReused => info(
+                "IDEMPOTENCY_KEY_REUSED",
+                S::CONFLICT,
+                "an `Idempotency-Key` already used by the caller for a different request (see \"Idempotency keys\")",
+            ),
+            Self::InProgress => info(
+                "IN_PROGRESS",
+                S::CONFLICT,
+                "a request with the same `Idempotency-Key` is still running after 5 s of waiting for it; retry",
             ),
             Self::PayloadTooLarge => info(
                 "PAYLOAD_TOO_LARGE",

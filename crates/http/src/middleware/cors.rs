@@ -32,11 +32,13 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
             header::CONTENT_TYPE,
             header::IF_NONE_MATCH,
             HeaderName::from_static("x-request-id"),
+            HeaderName::from_static(super::idempotency::KEY_HEADER),
         ])
         .expose_headers([
             HeaderName::from_static("x-request-id"),
             header::RETRY_AFTER,
             header::ETAG,
+            HeaderName::from_static(super::idempotency::REPLAYED_HEADER),
         ])
         .max_age(600)
 }

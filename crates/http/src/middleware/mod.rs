@@ -2,6 +2,7 @@
 
 pub mod cors;
 pub mod edge;
+pub mod idempotency;
 pub mod request_id;
 pub mod storable;
 

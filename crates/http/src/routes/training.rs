@@ -93,10 +93,12 @@ impl From<TrainingReport> for TrainingResultDto {
 
 /// Train one of the caller's horses in a discipline.
 #[utoipa::path(post, path = "/api/training/train", tag = "training", request_body = TrainRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a retry with the same key and request returns the first answer (see docs/API.md)")),
     security(("bearer" = [])), responses(
-    (status = 200, description = "The session's effects", body = inline(Success<TrainingResultDto>)),
-    (status = 400, description = "Invalid input (unknown discipline included)", body = crate::error::ErrorEnvelope),
+    (status = 200, description = "The session's effects", body = inline(Success<TrainingResultDto>), headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer of an earlier request with the same Idempotency-Key"))),
+    (status = 400, description = "Invalid input (unknown discipline or a malformed Idempotency-Key included)", body = crate::error::ErrorEnvelope),
     (status = 404, description = "No such horse of yours", body = crate::error::ErrorEnvelope),
+    (status = 409, description = "IDEMPOTENCY_KEY_REUSED (the Idempotency-Key was used for another request) or IN_PROGRESS (a request with it is still running)", body = crate::error::ErrorEnvelope),
     (status = 422, description = "Ineligible: TOO_YOUNG, TOO_OLD, INJURED, ON_COOLDOWN (details.nextEligibleAt) or DISCIPLINE_NOT_ALLOWED", body = crate::error::ErrorEnvelope)))]
 pub async fn train(
     state: web::Data<AppState>,

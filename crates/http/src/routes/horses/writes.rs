@@ -40,10 +40,12 @@ impl FromBody for BuyHorseRequest {
 
 /// Buy a horse for 1,000 coins.
 #[utoipa::path(post, path = "/api/horses", tag = "horses", request_body = BuyHorseRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a retry with the same key and request returns the first answer (see docs/API.md)")),
     security(("bearer" = [])), responses(
-    (status = 201, description = "The new horse, with server-rolled stats", body = inline(Success<HorseDto>)),
-    (status = 400, description = "Invalid input (unknown breedId included)", body = crate::error::ErrorEnvelope),
+    (status = 201, description = "The new horse, with server-rolled stats", body = inline(Success<HorseDto>), headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer of an earlier request with the same Idempotency-Key"))),
+    (status = 400, description = "Invalid input (unknown breedId or a malformed Idempotency-Key included)", body = crate::error::ErrorEnvelope),
     (status = 401, description = "Not authenticated", body = crate::error::ErrorEnvelope),
+    (status = 409, description = "IDEMPOTENCY_KEY_REUSED (the Idempotency-Key was used for another request) or IN_PROGRESS (a request with it is still running)", body = crate::error::ErrorEnvelope),
     (status = 422, description = "INSUFFICIENT_FUNDS or HORSE_LIMIT_REACHED (100 horses)", body = crate::error::ErrorEnvelope)))]
 pub async fn buy_horse(
     state: web::Data<AppState>,

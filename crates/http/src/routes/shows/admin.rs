@@ -115,12 +115,13 @@ fn parse_show(body: &CreateShowRequest) -> Result<NewShow, ApiError> {
 
 /// Create a show (admin only).
 #[utoipa::path(post, path = "/api/shows", tag = "shows", request_body = CreateShowRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a retry with the same key and request returns the first answer (see docs/API.md)")),
     security(("bearer" = [])), responses(
-    (status = 201, description = "Created", body = inline(crate::dto::Success<ShowDto>)),
-    (status = 400, description = "Invalid fields, each listed (VALIDATION_FAILED)", body = crate::error::ErrorEnvelope),
+    (status = 201, description = "Created", body = inline(crate::dto::Success<ShowDto>), headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer of an earlier request with the same Idempotency-Key"))),
+    (status = 400, description = "Invalid fields, each listed, a malformed Idempotency-Key included (VALIDATION_FAILED)", body = crate::error::ErrorEnvelope),
     (status = 401, description = "Not authenticated", body = crate::error::ErrorEnvelope),
     (status = 403, description = "Not an admin", body = crate::error::ErrorEnvelope),
-    (status = 409, description = "A show with this name exists (SHOW_NAME_TAKEN)", body = crate::error::ErrorEnvelope)))]
+    (status = 409, description = "A show with this name exists (SHOW_NAME_TAKEN); IDEMPOTENCY_KEY_REUSED (the Idempotency-Key was used for another request) or IN_PROGRESS (a request with it is still running)", body = crate::error::ErrorEnvelope)))]
 pub async fn create_show(
     state: web::Data<AppState>,
     AdminUser(admin): AdminUser,

@@ -28,13 +28,13 @@ impl FromBody for EntryRequest {
 
 /// Enter one of the caller's horses; the fee is debited in the same transaction.
 #[utoipa::path(post, path = "/api/shows/{id}/entries", tag = "shows",
-    params(("id" = i64, Path, description = "Show id")), request_body = EntryRequest,
+    params(("id" = i64, Path, description = "Show id"), ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a retry with the same key and request returns the first answer (see docs/API.md)")), request_body = EntryRequest,
     security(("bearer" = [])), responses(
-    (status = 201, description = "Entered; the fee was debited", body = inline(crate::dto::Success<EntryDto>)),
-    (status = 400, description = "Malformed body, or a horseId that is not a positive whole number", body = crate::error::ErrorEnvelope),
+    (status = 201, description = "Entered; the fee was debited", body = inline(crate::dto::Success<EntryDto>), headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer of an earlier request with the same Idempotency-Key"))),
+    (status = 400, description = "Malformed body, a horseId that is not a positive whole number, or a malformed Idempotency-Key", body = crate::error::ErrorEnvelope),
     (status = 401, description = "Not authenticated", body = crate::error::ErrorEnvelope),
     (status = 404, description = "No such show, or no such horse among the caller's", body = crate::error::ErrorEnvelope),
-    (status = 409, description = "SHOW_CLOSED, ALREADY_ENTERED or SHOW_FULL", body = crate::error::ErrorEnvelope),
+    (status = 409, description = "SHOW_CLOSED, ALREADY_ENTERED or SHOW_FULL; IDEMPOTENCY_KEY_REUSED (the Idempotency-Key was used for another request) or IN_PROGRESS (a request with it is still running)", body = crate::error::ErrorEnvelope),
     (status = 422, description = "Ineligible (TOO_YOUNG, TOO_OLD, INJURED, LEVEL_OUT_OF_RANGE, DISCIPLINE_NOT_ALLOWED) or INSUFFICIENT_FUNDS", body = crate::error::ErrorEnvelope)))]
 pub async fn enter_show(
     state: web::Data<AppState>,
