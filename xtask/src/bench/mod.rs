@@ -22,6 +22,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use xshell::cmd;
 
+use crate::progress::Progress;
 use crate::server::{self, Ready, Server, random_secret};
 use crate::{Ctx, db, say};
 
@@ -65,6 +66,24 @@ struct Bench<'a> {
     /// With `--profile`: the benchmark database, whose pg_stat_statements is read after each
     /// scenario.
     profile_database: Option<String>,
+    /// Which scenario of how many is running, once the data is ready.
+    progress: Option<Progress>,
+}
+
+impl Bench<'_> {
+    /// Shows that the next scenario, `name`, begins with `phase`.
+    fn step(&self, name: &str, phase: &str) {
+        if let Some(progress) = &self.progress {
+            progress.step(name, phase);
+        }
+    }
+
+    /// Shows that the current scenario enters `phase`.
+    fn phase(&self, phase: &str) {
+        if let Some(progress) = &self.progress {
+            progress.phase(phase);
+        }
+    }
 }
 
 /// `cargo xtask bench`.
@@ -107,6 +126,7 @@ pub fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<()> {
         url: database.url.clone(),
         work,
         profile_database: None,
+        progress: None,
     };
     let outcome = measure_all(bench, &database, seeded && options.keep_data);
     drop(server);
@@ -178,8 +198,13 @@ fn measure_all(mut bench: Bench<'_>, database: &db::Database, reuse: bool) -> an
             .run(cmd!(sh, "psql -X -q -v ON_ERROR_STOP=1 -d {url} -c {sql}"))?;
         bench.profile_database = Some(bench.url.clone());
     }
+    bench.progress = Some(Progress::steps("bench", scenarios::STEPS + 1));
     let rows = scenarios::run(&bench)?;
-    let pgbench = report::pgbench_ceiling(bench.ctx, database, bench.options)?;
+    bench.step("database ceiling (pgbench -S)", "initialising");
+    let pgbench = report::pgbench_ceiling(&bench, database)?;
+    if let Some(progress) = bench.progress.take() {
+        progress.finish();
+    }
     report::print(&rows, pgbench, bench.server);
     Ok(())
 }
