@@ -221,6 +221,8 @@ impl Progress {
                 bar.set_message(message);
                 bar.reset_elapsed();
             }
+            // A step without a phase yet: its first phase follows at once.
+            Display::Plain { .. } if phase.is_empty() => {}
             Display::Plain { last_line, .. } => {
                 *lock(last_line) = Instant::now();
                 crate::say!("{line}");

@@ -79,7 +79,13 @@ fn draw(root: &Area<'_>, rows: &[Row], title: &str) -> DrawResult {
     let body = root.titled(title, (FONT, 18))?;
     let (_, panels) = body.split_horizontally(NAMES_WIDTH);
     let (left, right) = panels.split_horizontally((WIDTH - NAMES_WIDTH) / 2);
-    let rates: Vec<f64> = rows.iter().map(|row| row.measured.rate()).collect();
+    let rates: Vec<(f64, u64)> = rows
+        .iter()
+        .map(|row| {
+            let m = &row.measured;
+            (m.rate(), m.socket_errors + m.non_2xx)
+        })
+        .collect();
     let name_ys = throughput_panel(&left, &rates)?;
     latency_panel(&right, rows)?;
     let style = TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
@@ -127,10 +133,11 @@ fn trim(value: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-/// The throughput bars; returns the pixel row of each scenario, for its name.
-fn throughput_panel(area: &Area<'_>, rates: &[f64]) -> Result<Vec<i32>, DrawError> {
+/// The throughput bars, each labelled with its rate and its errors if any; returns the pixel
+/// row of each scenario, for its name.
+fn throughput_panel(area: &Area<'_>, rates: &[(f64, u64)]) -> Result<Vec<i32>, DrawError> {
     let n = rates.len();
-    let (low, high) = log_bounds(rates.iter().copied());
+    let (low, high) = log_bounds(rates.iter().map(|(rate, _)| *rate));
     let mut chart = ChartBuilder::on(area)
         .caption("throughput, requests/s (log scale)", (FONT, 15))
         .margin(8)
@@ -145,7 +152,7 @@ fn throughput_panel(area: &Area<'_>, rates: &[f64]) -> Result<Vec<i32>, DrawErro
         .draw()?;
     let value_style =
         TextStyle::from((FONT, 11).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-    for (i, rate) in rates.iter().enumerate() {
+    for (i, (rate, errors)) in rates.iter().enumerate() {
         let y = row_y(i, n);
         let end = rate.max(low);
         chart.draw_series([Rectangle::new(
@@ -153,7 +160,7 @@ fn throughput_panel(area: &Area<'_>, rates: &[f64]) -> Result<Vec<i32>, DrawErro
             THROUGHPUT.filled(),
         )])?;
         chart.draw_series([Text::new(
-            format!(" {}", rate_label(*rate)),
+            format!(" {}", rate_label(*rate, *errors)),
             (end, y),
             value_style.clone(),
         )])?;
@@ -163,12 +170,17 @@ fn throughput_panel(area: &Area<'_>, rates: &[f64]) -> Result<Vec<i32>, DrawErro
         .collect())
 }
 
-/// A bar's throughput: whole requests with thousands separated, one decimal below 100 (logins).
-fn rate_label(rate: f64) -> String {
-    if rate >= 100.0 {
+/// A bar's label: whole requests a second with thousands separated (one decimal below 100,
+/// for logins), then the requests that failed (socket errors and non-2xx answers), if any.
+fn rate_label(rate: f64, errors: u64) -> String {
+    let rate = if rate >= 100.0 {
         thousands(rate.round() as u64)
     } else {
         format!("{rate:.1}")
+    };
+    match errors {
+        0 => rate,
+        errors => format!("{rate} ({} failed)", thousands(errors)),
     }
 }
 
@@ -255,7 +267,7 @@ mod tests {
 
     #[test]
     fn the_chart_is_an_svg_document_naming_every_scenario() {
-        let rows = [
+        let mut rows = [
             row("GET /ping", 1_034_460, 0.57, 4.33),
             row("POST /api/auth/login", 62, 960.0, 1095.0),
             row(
@@ -266,6 +278,8 @@ mod tests {
             ),
             row("a scenario that failed", 0, 0.0, 0.0),
         ];
+        rows[2].measured.non_2xx = 490;
+        rows[2].measured.socket_errors = 8;
 
         let svg = svg(&rows, "cargo xtask bench, test").unwrap();
 
@@ -286,6 +300,7 @@ mod tests {
         }
         assert!(texts.contains(&"cargo xtask bench, test"));
         assert!(texts.contains(&"103,446"), "{texts:?}");
+        assert!(texts.contains(&"1,842 (498 failed)"), "{texts:?}");
         let bars = document
             .descendants()
             .filter(|node| node.has_tag_name("rect"))
