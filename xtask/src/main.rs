@@ -19,6 +19,7 @@ mod http;
 mod image;
 mod lint;
 mod process;
+mod progress;
 mod server;
 mod staging;
 mod test;
@@ -149,11 +150,12 @@ impl Ctx {
     }
 }
 
-/// Prints a progress line of xtask's own (commands are echoed as `$ ...`).
+/// Prints a progress line of xtask's own (commands are echoed as `$ ...`), above the progress
+/// bar if one is drawn.
 #[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {
-        eprintln!("xtask: {}", format_args!($($arg)*))
+        $crate::progress::eprint_line(format_args!("xtask: {}", format_args!($($arg)*)))
     };
 }
 

@@ -15,7 +15,7 @@
 //! harm), the child exits, the task returns an error, and the `Drop` of any cluster stops it.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{BufRead as _, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -184,7 +184,7 @@ impl Ctx {
     /// Runs `cmd` in the foreground and returns how it exited.
     pub fn status(&self, cmd: Cmd<'_>) -> anyhow::Result<ExitStatus> {
         self.check_interrupted()?;
-        eprintln!("$ {cmd}");
+        crate::progress::eprint_line(format_args!("$ {cmd}"));
         let shown = cmd.to_string();
         let mut command = Command::from(cmd);
         let mut child = command
@@ -196,11 +196,38 @@ impl Ctx {
         status.with_context(|| format!("waiting for `{shown}`"))
     }
 
+    /// Runs `cmd` in the foreground with its stdout read line by line by `on_line` as it comes
+    /// (stderr inherited), and fails unless it exits with 0.
+    pub fn run_lines(&self, cmd: Cmd<'_>, mut on_line: impl FnMut(&str)) -> anyhow::Result<()> {
+        self.check_interrupted()?;
+        crate::progress::eprint_line(format_args!("$ {cmd}"));
+        let shown = cmd.to_string();
+        let mut command = Command::from(cmd);
+        command.stdin(Stdio::null()).stdout(Stdio::piped());
+        let mut child = command
+            .spawn()
+            .with_context(|| format!("could not start `{shown}`"))?;
+        self.signals.track(child.id());
+        if let Some(stdout) = child.stdout.take() {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                on_line(&line);
+            }
+        }
+        let status = child.wait();
+        self.signals.untrack(child.id());
+        let status = status.with_context(|| format!("waiting for `{shown}`"))?;
+        self.check_interrupted()?;
+        if !status.success() {
+            bail!("`{shown}` failed ({status})");
+        }
+        Ok(())
+    }
+
     /// Runs `cmd` with stdin closed and its output captured, echoed first, and returns how it
     /// exited whatever the status.
     pub fn output(&self, cmd: Cmd<'_>) -> anyhow::Result<Output> {
         self.check_interrupted()?;
-        eprintln!("$ {cmd}");
+        crate::progress::eprint_line(format_args!("$ {cmd}"));
         self.capture(cmd)
     }
 
@@ -231,7 +258,7 @@ impl Ctx {
     /// child that signals are passed on to.
     pub fn spawn_logged(&self, cmd: Cmd<'_>, log: &Path) -> anyhow::Result<Background> {
         self.check_interrupted()?;
-        eprintln!("$ {cmd} >{} 2>&1 &", self.show(log));
+        crate::progress::eprint_line(format_args!("$ {cmd} >{} 2>&1 &", self.show(log)));
         let out = File::create(log).with_context(|| format!("creating {}", log.display()))?;
         let err = out
             .try_clone()
@@ -251,7 +278,7 @@ impl Ctx {
     ) -> anyhow::Result<Background> {
         self.check_interrupted()?;
         if echo {
-            eprintln!("$ {cmd} &");
+            crate::progress::eprint_line(format_args!("$ {cmd} &"));
         }
         let (stdout, stderr) = match output {
             ChildOutput::Captured => (Stdio::piped(), Stdio::piped()),

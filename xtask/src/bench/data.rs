@@ -11,6 +11,7 @@ use anyhow::{Context as _, anyhow, bail};
 use xshell::cmd;
 
 use super::Bench;
+use crate::progress::Progress;
 use crate::{http, say};
 
 /// The seeded ids (see bench/seed.sql).
@@ -21,6 +22,14 @@ pub(super) const PLAYERS: u64 = 10_000;
 /// a cost-4 hash (the user flow's, see bench/seed.sql).
 pub(super) const COSTLY_PLAYERS: u64 = 1_000;
 pub(super) const HORSES: u64 = 100_000;
+/// The seeded shows, each with ten entries and ten results.
+const SHOWS: u64 = 100_000;
+const ENTRIES: u64 = 10 * SHOWS;
+/// The rows bench/seed.sql inserts, the seeding progress's total: players, horses, shows,
+/// entries, results, one XP event per horse and per player, two ledger entries per player (the
+/// grant and the prizes), and the house's (one per player, one per show).
+const SEED_ROWS: u64 =
+    PLAYERS + HORSES + SHOWS + 2 * ENTRIES + HORSES + PLAYERS + 2 * PLAYERS + PLAYERS + SHOWS;
 /// The one password every seeded player has (the template account's).
 pub(super) const PASSWORD: &str = "bench-password-0001";
 
@@ -52,10 +61,7 @@ pub(super) fn prepare(bench: &Bench<'_>, reuse: bool) -> anyhow::Result<()> {
          (SQL generate_series, then VACUUM ANALYZE)"
     );
     let started = Instant::now();
-    ctx.run(cmd!(
-        sh,
-        "psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -d {url} -f {seed}"
-    ))?;
+    seed_with_progress(bench, &seed)?;
     ctx.run(cmd!(
         sh,
         "psql -X -q -v ON_ERROR_STOP=1 -d {url} -c {flow_hashes}"
@@ -74,6 +80,48 @@ pub(super) fn prepare(bench: &Bench<'_>, reuse: bool) -> anyhow::Result<()> {
         String::from_utf8_lossy(&output.stdout).trim()
     );
     Ok(())
+}
+
+/// Runs the seed script with psql echoing each statement (`-e`) and printing its command tag,
+/// which move the progress: rows inserted of [`SEED_ROWS`], and the statement running.
+fn seed_with_progress(bench: &Bench<'_>, seed: &Path) -> anyhow::Result<()> {
+    let sh = &bench.ctx.sh;
+    let url = bench.url.as_str();
+    let progress = Progress::counter("seeding", SEED_ROWS, "rows");
+    bench.ctx.run_lines(
+        cmd!(sh, "psql -X -A -t -e -v ON_ERROR_STOP=1 -d {url} -f {seed}"),
+        |line| match seed_line(line) {
+            Some(SeedLine::Inserted(rows)) => progress.advance(rows),
+            Some(SeedLine::Running(what)) => progress.set_message(&what),
+            None => {}
+        },
+    )?;
+    progress.finish();
+    Ok(())
+}
+
+/// What a line of psql's output during the seed tells.
+#[derive(Debug, PartialEq, Eq)]
+enum SeedLine {
+    /// The command tag of an INSERT: how many rows it inserted.
+    Inserted(u64),
+    /// An echoed statement began: what it does.
+    Running(String),
+}
+
+fn seed_line(line: &str) -> Option<SeedLine> {
+    if let Some(rows) = line.strip_prefix("INSERT 0 ") {
+        return rows.trim().parse().ok().map(SeedLine::Inserted);
+    }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let what = match words.as_slice() {
+        ["INSERT", "INTO", table, ..] => format!("inserting into {table}"),
+        ["UPDATE", table, ..] if table.parse::<u64>().is_err() => format!("updating {table}"),
+        ["CREATE", "TEMP", "TABLE", table, ..] => format!("collecting {table}"),
+        ["VACUUM", ..] if line.contains('(') => "vacuuming".to_owned(),
+        _ => return None,
+    };
+    Some(SeedLine::Running(what))
 }
 
 /// Gives the user flow's players (all but the first COSTLY_PLAYERS) the benchmark password
@@ -137,4 +185,42 @@ pub(super) fn merge_tokens(dir: &Path) -> anyhow::Result<(PathBuf, usize)> {
         .collect();
     fs::write(&merged, text)?;
     Ok((merged, by_user.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seed_progress_reads_insert_tags_and_echoed_statements() {
+        assert_eq!(
+            seed_line("INSERT 0 1000000"),
+            Some(SeedLine::Inserted(1_000_000))
+        );
+        assert_eq!(
+            seed_line(
+                "INSERT INTO show_entries (id, show_id, horse_id, user_id, fee_paid, created_at)"
+            ),
+            Some(SeedLine::Running("inserting into show_entries".to_owned()))
+        );
+        assert_eq!(
+            seed_line("UPDATE horses h"),
+            Some(SeedLine::Running("updating horses".to_owned()))
+        );
+        assert_eq!(seed_line("UPDATE 100000"), None);
+        assert_eq!(
+            seed_line("VACUUM (FREEZE, ANALYZE);"),
+            Some(SeedLine::Running("vacuuming".to_owned()))
+        );
+        assert_eq!(seed_line("VACUUM"), None);
+        assert_eq!(seed_line("1000100000"), None);
+        assert_eq!(seed_line("SELECT 1000000"), None);
+    }
+
+    #[test]
+    fn the_seed_total_counts_every_inserting_statement() {
+        let inserts = SEED_SQL.matches("\nINSERT INTO ").count();
+        assert_eq!(inserts, 11);
+        assert_eq!(SEED_ROWS, 2_450_000);
+    }
 }

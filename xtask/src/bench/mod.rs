@@ -10,6 +10,7 @@
 //! measured in `wrk`, the `--profile` sampling in `profile`, the pgbench ceiling and the final
 //! table in `report`. What they share is one [`Bench`] value, passed explicitly.
 
+mod chart;
 mod data;
 mod profile;
 mod report;
@@ -22,6 +23,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use xshell::cmd;
 
+use crate::progress::Progress;
 use crate::server::{self, Ready, Server, random_secret};
 use crate::{Ctx, db, say};
 
@@ -49,6 +51,11 @@ pub(crate) struct Options {
     /// print where the time went (by process and shared object, then the top symbols).
     #[arg(long)]
     pub profile: bool,
+    /// Also write the run's chart (throughput and p50/p99 latency per scenario, SVG) here,
+    /// relative to the workspace root, e.g. `docs/images/bench.svg`; it is always written to
+    /// target/bench/bench.svg.
+    #[arg(long, value_name = "PATH")]
+    pub chart: Option<PathBuf>,
 }
 
 /// What the steps of a run share: the task's context, the options, the running server and
@@ -65,6 +72,24 @@ struct Bench<'a> {
     /// With `--profile`: the benchmark database, whose pg_stat_statements is read after each
     /// scenario.
     profile_database: Option<String>,
+    /// Which scenario of how many is running, once the data is ready.
+    progress: Option<Progress>,
+}
+
+impl Bench<'_> {
+    /// Shows that the next scenario, `name`, begins with `phase`.
+    fn step(&self, name: &str, phase: &str) {
+        if let Some(progress) = &self.progress {
+            progress.step(name, phase);
+        }
+    }
+
+    /// Shows that the current scenario enters `phase`.
+    fn phase(&self, phase: &str) {
+        if let Some(progress) = &self.progress {
+            progress.phase(phase);
+        }
+    }
 }
 
 /// `cargo xtask bench`.
@@ -107,6 +132,7 @@ pub(crate) fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<()> {
         url: database.url.clone(),
         work,
         profile_database: None,
+        progress: None,
     };
     let outcome = measure_all(bench, &database, seeded && options.keep_data);
     drop(server);
@@ -178,10 +204,34 @@ fn measure_all(mut bench: Bench<'_>, database: &db::Database, reuse: bool) -> an
             .run(cmd!(sh, "psql -X -q -v ON_ERROR_STOP=1 -d {url} -c {sql}"))?;
         bench.profile_database = Some(bench.url.clone());
     }
+    bench.progress = Some(Progress::steps("bench", scenarios::STEPS + 1));
     let rows = scenarios::run(&bench)?;
-    let pgbench = report::pgbench_ceiling(bench.ctx, database, bench.options)?;
+    bench.step("database ceiling (pgbench -S)", "initialising");
+    let pgbench = report::pgbench_ceiling(&bench, database)?;
+    if let Some(progress) = bench.progress.take() {
+        progress.finish();
+    }
+    let title = chart_title(bench.ctx, bench.options);
     report::print(&rows, pgbench, bench.server);
-    Ok(())
+    chart::write(bench.ctx, &rows, &title, bench.options.chart.as_deref())
+}
+
+/// When and where the run took place, for the chart: date, cores, load, duration.
+fn chart_title(ctx: &Ctx, options: &Options) -> String {
+    let sh = &ctx.sh;
+    let date = ctx
+        .output_quiet(cmd!(sh, "date -u +%Y-%m-%d"))
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let load = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    format!(
+        "cargo xtask bench, {date}: {cores} cores shared by wrk, the server and PostgreSQL \
+         (load average {}), {} s per scenario",
+        load.join(" "),
+        options.duration
+    )
 }
 
 /// Installs wrk from Debian when it is missing.

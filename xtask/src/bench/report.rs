@@ -6,19 +6,16 @@ use std::thread;
 use anyhow::{anyhow, bail};
 use xshell::cmd;
 
-use super::Options;
+use super::Bench;
 use super::wrk::{Row, memory_kib};
 use crate::server::Server;
-use crate::{Ctx, db, say};
+use crate::{db, say};
 
 const PGBENCH_DATABASE: &str = "pgbench_scratch";
 
 /// `pgbench -S -M prepared` with as many clients as the pool has connections.
-pub(super) fn pgbench_ceiling(
-    ctx: &Ctx,
-    database: &db::Database,
-    options: &Options,
-) -> anyhow::Result<f64> {
+pub(super) fn pgbench_ceiling(bench: &Bench<'_>, database: &db::Database) -> anyhow::Result<f64> {
+    let (ctx, options) = (bench.ctx, bench.options);
     let sh = &ctx.sh;
     let Some(cluster) = &database.cluster else {
         bail!("pgbench needs the benchmark's own cluster");
@@ -29,6 +26,7 @@ pub(super) fn pgbench_ceiling(
     ctx.run(cmd!(sh, "pgbench -i -q -s 10 {url}"))?;
     let clients = options.pool.to_string();
     let seconds = options.duration.to_string();
+    bench.phase(&format!("measuring {seconds} s"));
     let output = ctx.output(cmd!(
         sh,
         "pgbench -S -M prepared -c {clients} -j 2 -T {seconds} {url}"

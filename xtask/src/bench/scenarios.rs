@@ -37,6 +37,10 @@ const FLOW_PACES: [(u64, &str); 3] = [
 /// The user flow's concurrency.
 const FLOW_CONNECTIONS: usize = 500;
 
+/// The scenarios [`run`] measures, one progress step each: four reads, the bcrypt ceiling, the
+/// logins beside /ping, the flow's logins, then its runs.
+pub(super) const STEPS: u64 = 4 + 1 + 1 + 1 + FLOW_PACES.len() as u64;
+
 /// Every scenario's row, in the table's order.
 pub(super) fn run(bench: &Bench<'_>) -> anyhow::Result<Vec<Row>> {
     let mut rows = reads(bench)?;
@@ -112,6 +116,10 @@ fn reads(bench: &Bench<'_>) -> anyhow::Result<Vec<Row>> {
 /// one hash.
 fn bcrypt_ceiling(bench: &Bench<'_>) -> anyhow::Result<(f64, f64)> {
     let port = bench.server.port();
+    bench.step(
+        "bcrypt ceiling",
+        &format!("{SEQUENTIAL_LOGINS} logins one at a time"),
+    );
     let mut times = Vec::new();
     for n in 1..=SEQUENTIAL_LOGINS {
         let (_, took) = login(port, &format!("player{n}@bench.equoria.test"))?;
@@ -157,6 +165,7 @@ fn logins_under_load(
         ],
     };
     let ping_beside = plain("GET /ping (during logins)", "/ping", 64);
+    bench.step("POST /api/auth/login with GET /ping beside it", "");
     let both = measure_together(bench, &[&logins, &ping_beside], duration)?;
     let unloaded_ping = rows[0].measured.rate();
     let mut both = both.into_iter();

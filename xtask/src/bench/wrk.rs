@@ -78,8 +78,11 @@ pub(super) fn measure(
     note: &str,
 ) -> anyhow::Result<Row> {
     if warm_up {
+        bench.step(load.name, &format!("warming up {WARMUP_SECS} s"));
         say!("warming up: {} for {WARMUP_SECS} s", load.name);
         spawn_wrk(bench, load, WARMUP_SECS, false)?.wait_with_output()?;
+    } else {
+        bench.step(load.name, "");
     }
     let mut rows = measure_together(bench, &[load], seconds)?;
     let mut row = rows.pop().ok_or_else(|| anyhow!("no measurement"))?;
@@ -87,13 +90,15 @@ pub(super) fn measure(
     Ok(row)
 }
 
-/// Runs the loads at the same time for `seconds`, sampling the server's RSS meanwhile.
+/// Runs the loads at the same time for `seconds`, sampling the server's RSS meanwhile (the
+/// caller has started the step).
 pub(super) fn measure_together(
     bench: &Bench<'_>,
     loads: &[&Load],
     seconds: u64,
 ) -> anyhow::Result<Vec<Row>> {
     bench.ctx.check_interrupted()?;
+    bench.phase(&format!("measuring {seconds} s"));
     let first = loads.first().ok_or_else(|| anyhow!("no load to measure"))?;
     let children = loads
         .iter()
@@ -207,11 +212,11 @@ fn spawn_wrk(
     )
     .envs(load.env.iter().map(|(k, v)| (*k, v.as_str())));
     if echo {
-        eprintln!(
+        crate::progress::eprint_line(format_args!(
             "$ wrk {threads} {connections} {duration} {timeout} -s {} {url}   # {}",
             ctx.show(&script),
             load.name
-        );
+        ));
     }
     ctx.spawn(command, ChildOutput::Captured, false)
 }

@@ -8,7 +8,7 @@
 //! - rate-limit: the 6th auth attempt of a window, with and without a forged X-Forwarded-For.
 //!
 //! The test bed (binary, database, servers) is in `bed`, the request loops in `recorder`, each
-//! drill in a module of its own.
+//! drill in a module of its own; each tells the progress which phase it is in.
 
 mod bed;
 mod outage;
@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use anyhow::bail;
 
+use crate::progress::Progress;
 use crate::{Ctx, say};
 
 pub(crate) use bed::{Bed, register, stop_server};
@@ -66,16 +67,18 @@ pub(crate) fn run(ctx: &Ctx, only: &[Drill]) -> anyhow::Result<()> {
         .filter(|d| only.is_empty() || only.contains(d))
         .collect();
     let bed = Bed::new(ctx, CLUSTER_DIR, DATABASE)?;
+    let progress = Progress::steps("drill", drills.len() as u64);
     let mut summary = Vec::new();
     for drill in drills {
         ctx.check_interrupted()?;
         say!("");
         say!("==> drill: {drill:?}");
+        progress.step(&format!("{drill:?}"), "starting the server");
         let result = match drill {
-            Drill::Outage => outage::run(ctx, &bed),
-            Drill::Pool => pool::run(ctx, &bed),
-            Drill::Sigterm => sigterm::run(ctx, &bed),
-            Drill::RateLimit => rate_limit::run(ctx, &bed),
+            Drill::Outage => outage::run(ctx, &bed, &progress),
+            Drill::Pool => pool::run(ctx, &bed, &progress),
+            Drill::Sigterm => sigterm::run(ctx, &bed, &progress),
+            Drill::RateLimit => rate_limit::run(ctx, &bed, &progress),
         };
         let passed = match result {
             Ok(verdicts) => verdicts.passed(),
@@ -86,6 +89,7 @@ pub(crate) fn run(ctx: &Ctx, only: &[Drill]) -> anyhow::Result<()> {
         };
         summary.push((drill, passed));
     }
+    progress.finish();
     say!("");
     for (drill, passed) in &summary {
         say!("{}  {drill:?}", if *passed { "PASS" } else { "FAIL" });

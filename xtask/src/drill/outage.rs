@@ -9,12 +9,13 @@ use anyhow::bail;
 
 use super::recorder::{Recorder, Sample, get, max_took, statuses};
 use super::{Bed, PASSWORD, POOL_TIMEOUT, SLACK, Verdicts, register, stop_server};
+use crate::progress::Progress;
 use crate::{Ctx, say};
 
 const OUTAGE: Duration = Duration::from_secs(10);
 
 /// (a) The database stops for 10 s under a light load, then comes back.
-pub(super) fn run(ctx: &Ctx, bed: &Bed) -> anyhow::Result<Verdicts> {
+pub(super) fn run(ctx: &Ctx, bed: &Bed, progress: &Progress) -> anyhow::Result<Verdicts> {
     let mut server = bed.start(ctx, "drill-outage", &[])?;
     let port = server.port();
     let (token, _) = register(port, "outage_reader")?;
@@ -48,8 +49,10 @@ pub(super) fn run(ctx: &Ctx, bed: &Bed) -> anyhow::Result<Verdicts> {
             ("POST", "/api/auth/register".into(), Vec::new(), Some(body), format!("{name}@drill.equoria.test"))
         }),
     );
+    progress.phase("light load, 3 s before the outage");
     thread::sleep(Duration::from_secs(3));
     let cluster = bed.cluster()?;
+    progress.phase("stopping PostgreSQL");
     let stop_sent = recorder.now();
     say!(
         "stopping PostgreSQL (pg_ctl stop -m fast) for {} s",
@@ -62,7 +65,9 @@ pub(super) fn run(ctx: &Ctx, bed: &Bed) -> anyhow::Result<Verdicts> {
     if !status.success() {
         bail!("pg_ctl stop failed ({status})");
     }
+    progress.phase(&format!("database down for {} s", OUTAGE.as_secs()));
     thread::sleep(OUTAGE);
+    progress.phase("starting PostgreSQL again");
     let restart_sent = recorder.now();
     say!("starting PostgreSQL again (pg_ctl restart: the same options and port)");
     let mut restart = cluster.pg_ctl(["restart", "-w", "-t", "60", "-l"]);
@@ -73,7 +78,9 @@ pub(super) fn run(ctx: &Ctx, bed: &Bed) -> anyhow::Result<Verdicts> {
     if !status.success() {
         bail!("pg_ctl restart failed ({status})");
     }
+    progress.phase("recovering, 8 s");
     thread::sleep(Duration::from_secs(8));
+    progress.phase("checking the recorded requests");
     let samples = recorder.finish();
     let exited = server.exited()?;
 

@@ -8,10 +8,11 @@ use xshell::cmd;
 use super::bed::first_horse;
 use super::{Bed, POOL_TIMEOUT, SLACK, Verdicts, register, stop_server};
 use crate::process::ChildOutput;
+use crate::progress::Progress;
 use crate::{Ctx, http, say};
 
 /// (b) Both pool connections held by requests blocked on a table lock.
-pub(super) fn run(ctx: &Ctx, bed: &Bed) -> anyhow::Result<Verdicts> {
+pub(super) fn run(ctx: &Ctx, bed: &Bed, progress: &Progress) -> anyhow::Result<Verdicts> {
     let mut server = bed.start(ctx, "drill-pool", &[("DATABASE_POOL_MAX", "2")])?;
     let port = server.port();
     let (token, _) = register(port, "pool_reader")?;
@@ -22,6 +23,10 @@ pub(super) fn run(ctx: &Ctx, bed: &Bed) -> anyhow::Result<Verdicts> {
         "holding LOCK TABLE horses IN ACCESS EXCLUSIVE MODE for {} s from psql",
         hold.as_secs()
     );
+    progress.phase(&format!(
+        "table locked for {} s, requests blocking on it",
+        hold.as_secs()
+    ));
     let sh = &ctx.sh;
     let url = &bed.database.url;
     let sql = format!(
@@ -61,10 +66,12 @@ pub(super) fn run(ctx: &Ctx, bed: &Bed) -> anyhow::Result<Verdicts> {
         .ok();
     let probes: Vec<(Option<u16>, Duration)> =
         probes.into_iter().filter_map(|p| p.join().ok()).collect();
+    progress.phase("waiting for the lock's release");
     let _ = locker.wait();
     let released = start.elapsed();
     let holders: Vec<(Option<u16>, Duration)> =
         holders.into_iter().filter_map(|h| h.join().ok()).collect();
+    progress.phase("recovery");
     let after = Instant::now();
     let mut recovered = None;
     while after.elapsed() < Duration::from_secs(5) {

@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 use super::{Bed, PASSWORD, Verdicts, stop_server};
+use crate::progress::Progress;
 use crate::{Ctx, http};
 
 /// (d) AUTH_RATE_LIMIT_MAX=5: the 6th attempt is 429, and forging X-Forwarded-For does not help.
-pub(super) fn run(ctx: &Ctx, bed: &Bed) -> anyhow::Result<Verdicts> {
+pub(super) fn run(ctx: &Ctx, bed: &Bed, progress: &Progress) -> anyhow::Result<Verdicts> {
     let mut server = bed.start(
         ctx,
         "drill-rate-limit",
@@ -17,6 +18,7 @@ pub(super) fn run(ctx: &Ctx, bed: &Bed) -> anyhow::Result<Verdicts> {
     )?;
     let port = server.port();
     let body = format!(r#"{{"email":"nobody@drill.equoria.test","password":"{PASSWORD}-wrong"}}"#);
+    progress.phase("8 failed logins, the last two with forged client addresses");
     let mut seen = Vec::new();
     for n in 1..=8 {
         let forged: Vec<(&str, &str)> = match n {

@@ -7,10 +7,11 @@ use std::time::Duration;
 use super::bed::first_horse;
 use super::recorder::{Recorder, Sample, get, statuses};
 use super::{Bed, PASSWORD, Verdicts, register};
+use crate::progress::Progress;
 use crate::{Ctx, say};
 
 /// (c) SIGTERM with requests in flight: every request the server accepted gets its answer.
-pub(super) fn run(ctx: &Ctx, bed: &Bed) -> anyhow::Result<Verdicts> {
+pub(super) fn run(ctx: &Ctx, bed: &Bed, progress: &Progress) -> anyhow::Result<Verdicts> {
     let mut server = bed.start(ctx, "drill-sigterm", &[])?;
     let port = server.port();
     let (token, _) = register(port, "sigterm_reader")?;
@@ -37,7 +38,9 @@ pub(super) fn run(ctx: &Ctx, bed: &Bed) -> anyhow::Result<Verdicts> {
             }),
         );
     }
+    progress.phase("load, 3 s before SIGTERM");
     thread::sleep(Duration::from_secs(3));
+    progress.phase("SIGTERM sent, waiting for the exit");
     let term_sent = recorder.now();
     say!(
         "sending SIGTERM to the server (pid {}) under load",
@@ -47,6 +50,7 @@ pub(super) fn run(ctx: &Ctx, bed: &Bed) -> anyhow::Result<Verdicts> {
     let status = server.wait_for_exit(Duration::from_secs(20))?;
     let exited_at = recorder.now();
     thread::sleep(Duration::from_millis(500));
+    progress.phase("checking the recorded requests");
     let samples = recorder.finish();
 
     let mut v = Verdicts::default();
