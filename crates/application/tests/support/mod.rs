@@ -3,6 +3,7 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod leaderboard_store;
 pub mod show_store;
 pub mod training_store;
 
