@@ -23,10 +23,14 @@ pub struct HttpSettings {
     /// Time a request body has to arrive in full once the head has arrived
     /// (see [`crate::security::body_deadline`]).
     pub body_timeout: std::time::Duration,
+    /// How long the hot public reads (the leaderboards) are served from the in-process cache
+    /// before the store is asked again; zero disables the cache.
+    pub public_cache_ttl: std::time::Duration,
 }
 
 impl HttpSettings {
-    /// Defaults suited to tests: development CORS origins, 64 KiB bodies.
+    /// Defaults suited to tests: development CORS origins, 64 KiB bodies, no public cache
+    /// (every read sees the writes before it).
     pub fn for_tests() -> Self {
         Self {
             environment: "test".to_owned(),
@@ -36,6 +40,7 @@ impl HttpSettings {
             health_timeout: std::time::Duration::from_secs(2),
             monitoring_enabled: true,
             body_timeout: DEFAULT_BODY_TIMEOUT,
+            public_cache_ttl: std::time::Duration::ZERO,
         }
     }
 }

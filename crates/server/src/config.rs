@@ -123,6 +123,9 @@ pub struct Config {
     pub client_disconnect_timeout: Duration,
     /// An idle keep-alive connection is closed after this long.
     pub keep_alive: Duration,
+    /// PUBLIC_CACHE_TTL_MS: how long the leaderboards are served from the
+    /// in-process cache; zero disables it.
+    pub public_cache_ttl: Duration,
 }
 
 /// Every problem found in the environment, reported together.
@@ -152,6 +155,10 @@ pub struct Loaded {
 pub const MIN_SECRET_LEN: usize = 64;
 /// Upper bound of SHUTDOWN_DRAIN_SECS.
 pub const MAX_DRAIN_SECS: u64 = 120;
+/// Default of PUBLIC_CACHE_TTL_MS: boards at most 2 s stale.
+pub const DEFAULT_PUBLIC_CACHE_TTL_MS: u64 = 2_000;
+/// Upper bound of PUBLIC_CACHE_TTL_MS: the leaderboards' `Cache-Control: max-age`.
+pub const MAX_PUBLIC_CACHE_TTL_MS: u64 = 30_000;
 /// Minimum bcrypt cost in strict environments.
 pub const MIN_STRICT_BCRYPT_ROUNDS: u32 = 10;
 impl Config {
@@ -260,6 +267,13 @@ impl Config {
         let client_body_timeout_ms = p.positive::<u64>("CLIENT_BODY_TIMEOUT_MS", 10_000);
         let client_disconnect_timeout_ms = p.positive::<u64>("CLIENT_DISCONNECT_TIMEOUT_MS", 2_000);
         let keep_alive_secs = p.positive::<u64>("KEEP_ALIVE_SECS", 75);
+        let public_cache_ttl_ms =
+            p.number::<u64>("PUBLIC_CACHE_TTL_MS", DEFAULT_PUBLIC_CACHE_TTL_MS);
+        if public_cache_ttl_ms > MAX_PUBLIC_CACHE_TTL_MS {
+            p.errors.push(format!(
+                "PUBLIC_CACHE_TTL_MS: {public_cache_ttl_ms} is more than {MAX_PUBLIC_CACHE_TTL_MS}; a few seconds (2000 by default) are enough"
+            ));
+        }
         if strict {
             p.refuse_trust_in_everyone(&trusted_proxies);
         }
@@ -300,6 +314,7 @@ impl Config {
                 client_body_timeout: Duration::from_millis(client_body_timeout_ms),
                 client_disconnect_timeout: Duration::from_millis(client_disconnect_timeout_ms),
                 keep_alive: Duration::from_secs(keep_alive_secs),
+                public_cache_ttl: Duration::from_millis(public_cache_ttl_ms),
             },
             warnings,
         })

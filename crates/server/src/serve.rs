@@ -207,6 +207,7 @@ fn http_settings(config: &Config) -> HttpSettings {
         // With METRICS_ADDR, /metrics lives on its own listener only.
         monitoring_enabled: config.monitoring_enabled && config.metrics_addr.is_none(),
         body_timeout: config.client_body_timeout,
+        public_cache_ttl: config.public_cache_ttl,
     }
 }
 

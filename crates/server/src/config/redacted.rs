@@ -88,6 +88,7 @@ impl Config {
                 self.client_disconnect_timeout.as_millis()
             ),
             format!("KEEP_ALIVE_SECS={}", self.keep_alive.as_secs()),
+            format!("PUBLIC_CACHE_TTL_MS={}", self.public_cache_ttl.as_millis()),
         ]
     }
 }

@@ -342,3 +342,16 @@ fn debug_output_and_redacted_lines_hide_secrets_and_passwords() {
     assert!(!lines.contains(GOOD_SECRET) && !lines.contains(OTHER_SECRET));
     assert!(lines.contains("DATABASE_URL=postgres://app:***@db:5432/equoria"));
 }
+
+#[test]
+fn the_public_cache_ttl_has_a_default_can_be_disabled_and_is_bounded() {
+    let c = load(&production()).unwrap().config;
+    assert_eq!(c.public_cache_ttl, Duration::from_millis(2_000));
+    let c = load(&[("PUBLIC_CACHE_TTL_MS", "0")]).unwrap().config;
+    assert_eq!(c.public_cache_ttl, Duration::ZERO);
+    let c = load(&[("PUBLIC_CACHE_TTL_MS", "500")]).unwrap().config;
+    assert_eq!(c.public_cache_ttl, Duration::from_millis(500));
+    let errors = load(&[("PUBLIC_CACHE_TTL_MS", "30001")]).unwrap_err().0;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("PUBLIC_CACHE_TTL_MS"), "{errors:?}");
+}
