@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Without a terminal, a progress line at most this often while nothing changes.
-pub const PLAIN_EVERY: Duration = Duration::from_secs(5);
+pub(crate) const PLAIN_EVERY: Duration = Duration::from_secs(5);
 
 /// How often a bar on a terminal is redrawn when nothing else moves it (its elapsed time).
 const TICK: Duration = Duration::from_millis(250);
@@ -29,7 +29,7 @@ const TICK: Duration = Duration::from_millis(250);
 static ON_SCREEN: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
 /// Prints `line` on stderr, above the progress bar if one is drawn.
-pub fn eprint_line(line: fmt::Arguments<'_>) {
+pub(crate) fn eprint_line(line: fmt::Arguments<'_>) {
     let bar = lock(&ON_SCREEN).clone();
     match bar {
         Some(bar) => bar.suspend(|| eprintln!("{line}")),
@@ -103,7 +103,7 @@ fn plain_line(state: &State, elapsed: Duration) -> String {
 }
 
 /// `n` with a comma every three digits.
-pub fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, digit) in digits.chars().enumerate() {
@@ -129,19 +129,19 @@ enum Display {
 
 /// The progress of one long step; see the module's documentation.
 #[derive(Debug)]
-pub struct Progress {
+pub(crate) struct Progress {
     state: Arc<Mutex<State>>,
     display: Display,
 }
 
 impl Progress {
     /// `label: position / total unit`, e.g. rows inserted by the seed.
-    pub fn counter(label: &str, total: u64, unit: &'static str) -> Progress {
+    pub(crate) fn counter(label: &str, total: u64, unit: &'static str) -> Progress {
         Progress::new(label, total, Shape::Counter { unit })
     }
 
     /// `label n/total: step: phase`, e.g. the bench's scenarios.
-    pub fn steps(label: &str, total: u64) -> Progress {
+    pub(crate) fn steps(label: &str, total: u64) -> Progress {
         Progress::new(label, total, Shape::Steps)
     }
 
@@ -171,7 +171,7 @@ impl Progress {
     }
 
     /// Adds `delta` to a counter's position; shown by the next redraw or plain line.
-    pub fn advance(&self, delta: u64) {
+    pub(crate) fn advance(&self, delta: u64) {
         let position = {
             let mut state = lock(&self.state);
             state.position = state.position.saturating_add(delta);
@@ -183,7 +183,7 @@ impl Progress {
     }
 
     /// Sets what a counter is doing now (shown beside the count, no line of its own).
-    pub fn set_message(&self, message: &str) {
+    pub(crate) fn set_message(&self, message: &str) {
         lock(&self.state).message = message.to_owned();
         if let Display::Bar(bar) = &self.display {
             bar.set_message(message.to_owned());
@@ -191,7 +191,7 @@ impl Progress {
     }
 
     /// Starts the next step, named `name`, in its first phase `phase`.
-    pub fn step(&self, name: &str, phase: &str) {
+    pub(crate) fn step(&self, name: &str, phase: &str) {
         {
             let mut state = lock(&self.state);
             state.position = state.position.saturating_add(1);
@@ -204,7 +204,7 @@ impl Progress {
     }
 
     /// Starts another phase of the current step; its elapsed time starts again.
-    pub fn phase(&self, phase: &str) {
+    pub(crate) fn phase(&self, phase: &str) {
         let (line, message) = {
             let mut state = lock(&self.state);
             state.message = phase.to_owned();
@@ -232,7 +232,7 @@ impl Progress {
 
     /// Removes the bar and prints the final state as one line: a counter's count, or how many
     /// steps ran; with the time since the start.
-    pub fn finish(self) {
+    pub(crate) fn finish(self) {
         let line = {
             let state = lock(&self.state);
             let elapsed = state.started.elapsed().as_secs_f64();

@@ -5,7 +5,7 @@ use thiserror::Error;
 /// The variants are chosen by what the caller must do about them, not by
 /// where they came from: `Unavailable` is retryable and maps to 503,
 /// `Other` is a bug and maps to an opaque 500.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum StoreError {
     /// The database cannot serve the request now: pool exhausted, connection
     /// refused or lost, statement timed out.

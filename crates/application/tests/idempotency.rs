@@ -1,7 +1,7 @@
 //! The idempotency use case over a scripted store, on paused time: replays, reuse with another
 //! request, the bounded wait for a request in flight, and the cut-offs handed to the store.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

@@ -13,6 +13,9 @@
 //! - `db_pool_max_size`, `db_pool_size`, `db_pool_available`,
 //!   `db_pool_waiting`, and `db_pool_acquire_duration_seconds` (histogram,
 //!   recorded by the persistence layer);
+//! - `equoria_cache_requests_total{cache,result}`: lookups of the in-process
+//!   cache of public reads (`cache="leaderboards"`), `result` `hit` or
+//!   `miss` (a miss asked the database); absent when the cache is off;
 //! - process metrics: `process_cpu_seconds_total`,
 //!   `process_resident_memory_bytes`, `process_virtual_memory_bytes`,
 //!   `process_open_fds`, `process_start_time_seconds`, ...
@@ -116,6 +119,23 @@ impl Drop for InFlight {
     }
 }
 
+/// Copies the public cache's hit and miss counts into
+/// `equoria_cache_requests_total` (the cache counts them itself; nothing is
+/// recorded when it is off).
+fn record_cache_stats(state: &AppState) {
+    let Some(stats) = state.leaderboards.cache_stats() else {
+        return;
+    };
+    for (result, count) in [("hit", stats.hits), ("miss", stats.misses)] {
+        metrics::counter!(
+            "equoria_cache_requests_total",
+            "cache" => "leaderboards",
+            "result" => result
+        )
+        .absolute(count);
+    }
+}
+
 /// `GET /metrics` on the public port: the Prometheus text format, or 404
 /// when monitoring is off or metrics have a listener of their own.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses(
@@ -144,6 +164,7 @@ fn exposition(state: &AppState) -> Result<HttpResponse, ApiError> {
     metrics::gauge!("db_pool_size").set(pool.size as f64);
     metrics::gauge!("db_pool_available").set(pool.available as f64);
     metrics::gauge!("db_pool_waiting").set(pool.waiting as f64);
+    record_cache_stats(state);
     if let Some(process) = PROCESS.get() {
         process.collect();
     }

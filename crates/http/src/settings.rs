@@ -26,10 +26,14 @@ pub struct HttpSettings {
     /// Serve the interactive API reference at `/api/docs` (API_DOCS_ENABLED); when false
     /// every path under it is a 404.
     pub api_docs_enabled: bool,
+    /// How long the hot public reads (the leaderboards) are served from the in-process cache
+    /// before the store is asked again; zero disables the cache.
+    pub public_cache_ttl: std::time::Duration,
 }
 
 impl HttpSettings {
-    /// Defaults suited to tests: development CORS origins, 64 KiB bodies.
+    /// Defaults suited to tests: development CORS origins, 64 KiB bodies, no public cache
+    /// (every read sees the writes before it).
     pub fn for_tests() -> Self {
         Self {
             environment: "test".to_owned(),
@@ -40,6 +44,7 @@ impl HttpSettings {
             monitoring_enabled: true,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             api_docs_enabled: true,
+            public_cache_ttl: std::time::Duration::ZERO,
         }
     }
 }

@@ -9,7 +9,7 @@ use equoria_application::clock::Clock;
 use equoria_application::health::DatabaseProbe;
 use equoria_application::horses::{HorseStore, Horses};
 use equoria_application::idempotency::{Idempotency, IdempotencyStore};
-use equoria_application::leaderboards::{LeaderboardStore, Leaderboards};
+use equoria_application::leaderboards::{BoardCache, LeaderboardStore, Leaderboards};
 use equoria_application::random::Randomness;
 use equoria_application::shows::{ShowStore, Shows};
 use equoria_application::training::{Training, TrainingStore};
@@ -77,7 +77,8 @@ impl<T> Store for T where
 
 impl AppState {
     /// Wires every use case to `store`, the password hasher, the token
-    /// issuer, the clock and the source of randomness. The server (system
+    /// issuer, the clock and the source of randomness; the leaderboards go
+    /// through a cache of `settings.public_cache_ttl` (none when zero). The server (system
     /// clock, randomness seeded from the operating system) and the tests
     /// (a fixed seed) both build their state here, so they serve the same
     /// wiring.
@@ -90,6 +91,7 @@ impl AppState {
         randomness: Arc<dyn Randomness>,
         limits: RateLimits,
     ) -> Self {
+        let board_cache = BoardCache::new(settings.public_cache_ttl);
         Self {
             settings: Arc::new(settings),
             database: Arc::new(store.clone()),
@@ -116,7 +118,9 @@ impl AppState {
                 randomness,
             )),
             idempotency: Arc::new(Idempotency::new(Arc::new(store.clone()), clock.clone())),
-            leaderboards: Arc::new(Leaderboards::new(Arc::new(store), clock)),
+            leaderboards: Arc::new(
+                Leaderboards::new(Arc::new(store), clock).with_cache(board_cache),
+            ),
             limits,
             started_at: Instant::now(),
             draining: Arc::new(AtomicBool::new(false)),

@@ -2,7 +2,7 @@
 //! database: replays, reuse with another request, keys per player, concurrent requests with
 //! one key, expiry, and the release of a key whose request failed.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 mod common;
 mod show_support;

@@ -5,13 +5,14 @@
 mod common;
 mod show_support;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::test::{self, TestRequest};
 use chrono::{DateTime, TimeDelta, Utc};
 use common::*;
 use diesel::sql_types::{BigInt, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
+use equoria_http::HttpSettings;
 use equoria_persistence::leaderboard_sql as sql;
 use equoria_test_support::TestDatabase;
 use serde_json::{Value, json};
@@ -257,6 +258,82 @@ async fn boards_are_cacheable_and_revalidate_with_if_none_match() {
         .await;
         assert_eq!(res.status(), 200, "{uri}");
     }
+}
+
+/// The ETag and body of a 200, or the ETag of a 304 (empty body).
+async fn tagged<S, B>(app: &S, uri: &str, if_none_match: Option<&str>) -> (u16, String, Vec<u8>)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let mut req = TestRequest::get().uri(uri);
+    if let Some(tag) = if_none_match {
+        req = req.insert_header(("if-none-match", tag.to_owned()));
+    }
+    let res = test::call_service(app, req.to_request()).await;
+    let status = res.status().as_u16();
+    let etag = res
+        .headers()
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (status, etag, test::read_body(res).await.to_vec())
+}
+
+#[actix_web::test]
+async fn a_cached_board_keeps_its_etag_within_the_ttl_and_shows_changes_after_it() {
+    const TTL: Duration = Duration::from_millis(1_000);
+    let db = TestDatabase::migrated().await;
+    let cached = app_with(
+        &db,
+        Options {
+            settings: HttpSettings {
+                public_cache_ttl: TTL,
+                ..HttpSettings::for_tests()
+            },
+            ..Options::default()
+        },
+    )
+    .await;
+    let fresh = app(&db).await;
+    register(&fresh, "ann").await;
+    let uri = "/api/leaderboards/players/level?limit=5";
+
+    // A cached answer and a fresh one with the same content: same body, same tag.
+    let started = Instant::now();
+    let (status, etag, body) = tagged(&cached, uri, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        tagged(&fresh, uri, None).await,
+        (200, etag.clone(), body.clone())
+    );
+    assert_eq!(tagged(&cached, uri, None).await, (200, etag.clone(), body));
+
+    // The board changes: within the TTL the cache still answers 304 to the old tag.
+    register(&fresh, "bob").await;
+    let (status, new_etag, _) = tagged(&fresh, uri, Some(&etag)).await;
+    assert_eq!(status, 200);
+    assert_ne!(new_etag, etag);
+    let (status, cached_etag, body) = tagged(&cached, uri, Some(&etag)).await;
+    assert!(
+        started.elapsed() < TTL,
+        "the test was too slow to observe the cache"
+    );
+    assert_eq!((status, cached_etag), (304, etag.clone()));
+    assert!(body.is_empty());
+
+    // After the TTL the cache reads the board again: the fresh content and its tag.
+    tokio::time::sleep(TTL + Duration::from_millis(200)).await;
+    let (status, cached_etag, body) = tagged(&cached, uri, Some(&etag)).await;
+    assert_eq!((status, cached_etag), (200, new_etag));
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["pagination"]["total"], 2);
 }
 
 // ---------------------------------------------------------------------------------------------

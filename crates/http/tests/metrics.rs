@@ -62,6 +62,51 @@ async fn metrics_are_labelled_by_route_template_after_traffic() {
 }
 
 #[actix_web::test]
+async fn the_leaderboard_cache_counts_its_hits_and_misses() {
+    equoria_http::metrics::install().unwrap();
+    let db = TestDatabase::migrated().await;
+    let settings = HttpSettings {
+        public_cache_ttl: std::time::Duration::from_secs(30),
+        ..HttpSettings::for_tests()
+    };
+    let app = test::init_service(equoria_http::build(state_for(db.url(), settings))).await;
+    let series = |result: &str| {
+        format!(r#"equoria_cache_requests_total{{cache="leaderboards",result="{result}"}}"#)
+    };
+    let count = |text: &str, result: &str| -> Option<u64> {
+        let series = series(result);
+        text.lines()
+            .find_map(|line| line.strip_prefix(&series))
+            .map(|value| value.trim().parse().unwrap())
+    };
+
+    let wins = "/api/leaderboards/horses/wins";
+    assert_eq!(send(&app, TestRequest::get().uri(wins)).await.0, 200);
+    let text = exposition(&app).await;
+    assert_eq!(
+        (count(&text, "hit"), count(&text, "miss")),
+        (Some(0), Some(1)),
+        "{text}"
+    );
+
+    for _ in 0..2 {
+        assert_eq!(send(&app, TestRequest::get().uri(wins)).await.0, 200);
+    }
+    assert_eq!(
+        send(&app, TestRequest::get().uri(&format!("{wins}?page=2")))
+            .await
+            .0,
+        200
+    );
+    let text = exposition(&app).await;
+    assert_eq!(
+        (count(&text, "hit"), count(&text, "miss")),
+        (Some(2), Some(2)),
+        "{text}"
+    );
+}
+
+#[actix_web::test]
 async fn metrics_are_404_when_monitoring_is_disabled() {
     equoria_http::metrics::install().unwrap();
     let db = TestDatabase::migrated().await;

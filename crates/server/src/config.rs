@@ -126,6 +126,9 @@ pub(crate) struct Config {
     /// API_DOCS_ENABLED: serve the interactive API reference at `/api/docs` (default on
     /// everywhere but production).
     pub api_docs_enabled: bool,
+    /// PUBLIC_CACHE_TTL_MS: how long the leaderboards are served from the
+    /// in-process cache; zero disables it.
+    pub public_cache_ttl: Duration,
 }
 
 /// Every problem found in the environment, reported together.
@@ -155,6 +158,10 @@ pub(crate) struct Loaded {
 pub(crate) const MIN_SECRET_LEN: usize = 64;
 /// Upper bound of SHUTDOWN_DRAIN_SECS.
 pub(crate) const MAX_DRAIN_SECS: u64 = 120;
+/// Default of PUBLIC_CACHE_TTL_MS: boards at most 2 s stale.
+pub(crate) const DEFAULT_PUBLIC_CACHE_TTL_MS: u64 = 2_000;
+/// Upper bound of PUBLIC_CACHE_TTL_MS: the leaderboards' `Cache-Control: max-age`.
+pub(crate) const MAX_PUBLIC_CACHE_TTL_MS: u64 = 30_000;
 /// Minimum bcrypt cost in strict environments.
 pub(crate) const MIN_STRICT_BCRYPT_ROUNDS: u32 = 10;
 impl Config {
@@ -267,6 +274,13 @@ impl Config {
         let keep_alive_secs = p.positive::<u64>("KEEP_ALIVE_SECS", 75);
         let api_docs_enabled =
             p.boolean("API_DOCS_ENABLED", environment != Environment::Production);
+        let public_cache_ttl_ms =
+            p.number::<u64>("PUBLIC_CACHE_TTL_MS", DEFAULT_PUBLIC_CACHE_TTL_MS);
+        if public_cache_ttl_ms > MAX_PUBLIC_CACHE_TTL_MS {
+            p.errors.push(format!(
+                "PUBLIC_CACHE_TTL_MS: {public_cache_ttl_ms} is more than {MAX_PUBLIC_CACHE_TTL_MS}; a few seconds (2000 by default) are enough"
+            ));
+        }
         if strict {
             p.refuse_trust_in_everyone(&trusted_proxies);
         }
@@ -308,6 +322,7 @@ impl Config {
                 client_disconnect_timeout: Duration::from_millis(client_disconnect_timeout_ms),
                 keep_alive: Duration::from_secs(keep_alive_secs),
                 api_docs_enabled,
+                public_cache_ttl: Duration::from_millis(public_cache_ttl_ms),
             },
             warnings,
         })

@@ -212,6 +212,7 @@ fn http_settings(config: &Config) -> HttpSettings {
         monitoring_enabled: config.monitoring_enabled && config.metrics_addr.is_none(),
         body_timeout: config.client_body_timeout,
         api_docs_enabled: config.api_docs_enabled,
+        public_cache_ttl: config.public_cache_ttl,
     }
 }
 

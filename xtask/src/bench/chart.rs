@@ -244,7 +244,7 @@ fn latency_panel(area: &Area<'_>, rows: &[Row]) -> DrawResult {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
     use crate::bench::wrk::Measured;

@@ -30,6 +30,9 @@ use crate::{Ctx, db, say};
 const CLUSTER_DIR: &str = "equoria-bench-pg";
 const DATABASE: &str = "equoria_bench";
 const LOG_FILE: &str = "equoria-bench.log";
+const UNCACHED_LOG_FILE: &str = "equoria-bench-uncached.log";
+/// PUBLIC_CACHE_TTL_MS of the measured server (the default of production).
+const CACHE_TTL_MS: &str = "2000";
 const WORK_DIR: &str = "equoria-bench";
 /// Limits far above what a run can send, so the limiter never answers for the server.
 const UNLIMITED: &str = "1000000000";
@@ -65,6 +68,9 @@ struct Bench<'a> {
     ctx: &'a Ctx,
     options: &'a Options,
     server: &'a Server,
+    /// The same server with the public cache off (PUBLIC_CACHE_TTL_MS=0), for the leaderboard
+    /// scenario's comparison; idle otherwise.
+    uncached: &'a Server,
     /// The benchmark database's URL.
     url: String,
     /// Scripts, token files and perf data, under the target dir.
@@ -101,10 +107,10 @@ pub(crate) fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<()> {
     fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
 
     let port = equoria_pg_cluster::free_port().context("picking a port for the server")?;
-    let env = server_env(port, options.pool)?;
+    let env = server_env(port, options.pool, CACHE_TTL_MS)?;
     say!(
         "server environment: NODE_ENV=production LOG_LEVEL=info (JSON logs) BCRYPT_SALT_ROUNDS=12 \
-         BCRYPT_REHASH_ON_LOGIN=false \
+         BCRYPT_REHASH_ON_LOGIN=false PUBLIC_CACHE_TTL_MS={CACHE_TTL_MS} \
          DATABASE_POOL_MAX={} RATE_LIMIT_MAX_REQUESTS=AUTH_RATE_LIMIT_MAX={UNLIMITED} \
          (so the limiter never answers for the server) JWT secrets fresh random",
         options.pool
@@ -125,22 +131,50 @@ pub(crate) fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<()> {
         &log,
         Ready::Ok,
     )?;
+    let uncached = start_uncached(ctx, &bin, options, &database)?;
     let bench = Bench {
         ctx,
         options,
         server: &server,
+        uncached: &uncached,
         url: database.url.clone(),
         work,
         profile_database: None,
         progress: None,
     };
     let outcome = measure_all(bench, &database, seeded && options.keep_data);
+    drop(uncached);
     drop(server);
     outcome.map_err(|error| server::with_log_tail(ctx, &log, &error))?;
     if let Some(cluster) = database.cluster {
         db::stop_cluster(ctx, cluster);
     }
     Ok(())
+}
+
+/// A second server like the measured one but with PUBLIC_CACHE_TTL_MS=0 (its log in
+/// `equoria-bench-uncached.log`).
+fn start_uncached(
+    ctx: &Ctx,
+    bin: &std::path::Path,
+    options: &Options,
+    database: &db::Database,
+) -> anyhow::Result<Server> {
+    let port = equoria_pg_cluster::free_port().context("picking a port for the server")?;
+    let env = server_env(port, options.pool, "0")?;
+    let log = ctx.target_dir.join(UNCACHED_LOG_FILE);
+    say!(
+        "starting the same server with PUBLIC_CACHE_TTL_MS=0 on 127.0.0.1:{port}; its log goes to {}",
+        ctx.show(&log)
+    );
+    Server::start(
+        ctx,
+        "the server without cache",
+        server::command(ctx, bin, &["serve"], env, database),
+        port,
+        &log,
+        Ready::Ok,
+    )
 }
 
 /// The benchmark cluster, durable as in production, and whether it already holds the seeded
@@ -173,8 +207,13 @@ fn start_database(ctx: &Ctx, options: &Options) -> anyhow::Result<(db::Database,
     Ok((db::database_in(cluster, DATABASE)?, seeded))
 }
 
-/// The production configuration of the server on 127.0.0.1:`port`, with limits out of the way.
-fn server_env(port: u16, pool: usize) -> anyhow::Result<Vec<(&'static str, String)>> {
+/// The production configuration of the server on 127.0.0.1:`port`, with limits out of the way
+/// and the public cache's time to live `cache_ttl_ms`.
+fn server_env(
+    port: u16,
+    pool: usize,
+    cache_ttl_ms: &str,
+) -> anyhow::Result<Vec<(&'static str, String)>> {
     Ok(vec![
         ("NODE_ENV", "production".to_owned()),
         ("HOST", "127.0.0.1".to_owned()),
@@ -189,7 +228,26 @@ fn server_env(port: u16, pool: usize) -> anyhow::Result<Vec<(&'static str, Strin
         ("DATABASE_POOL_MAX", pool.to_string()),
         ("RATE_LIMIT_MAX_REQUESTS", UNLIMITED.to_owned()),
         ("AUTH_RATE_LIMIT_MAX", UNLIMITED.to_owned()),
+        ("PUBLIC_CACHE_TTL_MS", cache_ttl_ms.to_owned()),
     ])
+}
+
+impl<'a> Bench<'a> {
+    /// The same bench aimed at `server`.
+    fn on(&self, server: &'a Server) -> Bench<'a> {
+        Bench {
+            ctx: self.ctx,
+            options: self.options,
+            server,
+            uncached: self.uncached,
+            url: self.url.clone(),
+            work: self.work.clone(),
+            profile_database: self.profile_database.clone(),
+            // The cache-off run is the first half of the wins board's progress step, which
+            // the cache-on run on `self` reports.
+            progress: None,
+        }
+    }
 }
 
 /// Data, scenarios, the pgbench ceiling, the table.

@@ -63,7 +63,8 @@ fn plain(name: &'static str, path: &'static str, connections: usize) -> Load {
     }
 }
 
-/// /ping (first: the reference for "ping under logins"), /health, a horse, a leaderboard.
+/// /ping (first: the reference for "ping under logins"), /health, a horse, a leaderboard
+/// without and with the cache.
 fn reads(bench: &Bench<'_>) -> anyhow::Result<Vec<Row>> {
     let port = bench.server.port();
     let duration = bench.options.duration;
@@ -99,8 +100,15 @@ fn reads(bench: &Bench<'_>) -> anyhow::Result<Vec<Row>> {
     };
     rows.push(measure(bench, &horse, duration, true, "")?);
 
-    let board = Load {
-        name: "GET /api/leaderboards/horses/wins",
+    rows.extend(leaderboard(bench)?);
+    Ok(rows)
+}
+
+/// The wins board without the public cache (the second server), then with it.
+fn leaderboard(bench: &Bench<'_>) -> anyhow::Result<[Row; 2]> {
+    let duration = bench.options.duration;
+    let board = |name| Load {
+        name,
         script: include_str!("leaderboard.lua"),
         path: "/",
         connections: 64,
@@ -108,8 +116,21 @@ fn reads(bench: &Bench<'_>) -> anyhow::Result<Vec<Row>> {
         timeout_secs: 2,
         env: Vec::new(),
     };
-    rows.push(measure(bench, &board, duration, true, "")?);
-    Ok(rows)
+    let uncached = measure(
+        &bench.on(bench.uncached),
+        &board("GET /api/leaderboards/horses/wins, cache off"),
+        duration,
+        true,
+        "PUBLIC_CACHE_TTL_MS=0",
+    )?;
+    let cached = measure(
+        bench,
+        &board("GET /api/leaderboards/horses/wins, cache on"),
+        duration,
+        true,
+        "PUBLIC_CACHE_TTL_MS=2000",
+    )?;
+    Ok([uncached, cached])
 }
 
 /// Sequential logins, one at a time: the logins per second the cores allow, and the time of

@@ -3,6 +3,7 @@
 
 #![expect(dead_code, clippy::unwrap_used)]
 
+pub(crate) mod leaderboard_store;
 pub(crate) mod show_store;
 pub(crate) mod training_store;
 

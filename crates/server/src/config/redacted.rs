@@ -89,6 +89,7 @@ impl Config {
             ),
             format!("KEEP_ALIVE_SECS={}", self.keep_alive.as_secs()),
             format!("API_DOCS_ENABLED={}", self.api_docs_enabled),
+            format!("PUBLIC_CACHE_TTL_MS={}", self.public_cache_ttl.as_millis()),
         ]
     }
 }

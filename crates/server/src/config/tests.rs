@@ -367,3 +367,16 @@ fn the_api_reference_is_on_in_development_and_staging_and_off_in_production_unle
     );
     assert!(load(&[("API_DOCS_ENABLED", "sometimes")]).is_err());
 }
+
+#[test]
+fn the_public_cache_ttl_has_a_default_can_be_disabled_and_is_bounded() {
+    let c = load(&production()).unwrap().config;
+    assert_eq!(c.public_cache_ttl, Duration::from_millis(2_000));
+    let c = load(&[("PUBLIC_CACHE_TTL_MS", "0")]).unwrap().config;
+    assert_eq!(c.public_cache_ttl, Duration::ZERO);
+    let c = load(&[("PUBLIC_CACHE_TTL_MS", "500")]).unwrap().config;
+    assert_eq!(c.public_cache_ttl, Duration::from_millis(500));
+    let errors = load(&[("PUBLIC_CACHE_TTL_MS", "30001")]).unwrap_err().0;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("PUBLIC_CACHE_TTL_MS"), "{errors:?}");
+}

@@ -11,7 +11,11 @@ use equoria_domain::{HorseId, Money, ShowId, UserId};
 
 use crate::StoreError;
 use crate::clock::Clock;
+
+mod cache;
+
 use crate::paging::{Page, Paged};
+pub use cache::{BoardCache, CacheStats};
 
 /// Most positions a board lists.
 pub const BOARD_DEPTH: u32 = 1_000;
@@ -140,11 +144,12 @@ pub struct BoardIndex {
     pub recent_winners: Vec<Ranked<RecentWinner>>,
 }
 
-/// The leaderboard use cases.
+/// The leaderboard use cases, optionally behind a [`BoardCache`].
 #[derive(Clone)]
 pub struct Leaderboards {
     store: std::sync::Arc<dyn LeaderboardStore>,
     clock: std::sync::Arc<dyn Clock>,
+    cache: Option<std::sync::Arc<BoardCache>>,
 }
 
 impl std::fmt::Debug for Leaderboards {
@@ -180,11 +185,31 @@ fn empty<T>(page: Page) -> Paged<T> {
 }
 
 impl Leaderboards {
+    /// The use cases reading `store` at every call.
     pub fn new(
         store: std::sync::Arc<dyn LeaderboardStore>,
         clock: std::sync::Arc<dyn Clock>,
     ) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            cache: None,
+        }
+    }
+
+    /// The same use cases answering from `cache` when it holds the page (`None`: no cache).
+    /// Pages past the board's depth never reach the cache.
+    #[must_use]
+    pub fn with_cache(self, cache: Option<BoardCache>) -> Self {
+        Self {
+            cache: cache.map(std::sync::Arc::new),
+            ..self
+        }
+    }
+
+    /// Hits and misses of the cache; `None` when there is none.
+    pub fn cache_stats(&self) -> Option<CacheStats> {
+        self.cache.as_deref().map(BoardCache::stats)
     }
 
     pub async fn players_by_level(
@@ -194,9 +219,15 @@ impl Leaderboards {
         if beyond_depth(page) {
             return Ok(empty(page));
         }
-        Ok(ranked(self.store.players_by_level(page).await?))
+        let load = async { Ok(ranked(self.store.players_by_level(page).await?)) };
+        match &self.cache {
+            Some(cache) => cache.players_by_level(page, load).await,
+            None => load.await,
+        }
     }
 
+    /// The XP board of `period`. A cached page of `week` or `month` covers the period that
+    /// ended when it was read, at most the cache's time to live ago.
     pub async fn players_by_xp(
         &self,
         period: XpPeriod,
@@ -205,11 +236,17 @@ impl Leaderboards {
         if beyond_depth(page) {
             return Ok(empty(page));
         }
-        let paged = match period.since(self.clock.now()) {
-            Some(since) => self.store.players_by_xp_since(since, page).await?,
-            None => self.store.players_by_total_xp(page).await?,
+        let load = async {
+            let paged = match period.since(self.clock.now()) {
+                Some(since) => self.store.players_by_xp_since(since, page).await?,
+                None => self.store.players_by_total_xp(page).await?,
+            };
+            Ok(ranked(paged))
         };
-        Ok(ranked(paged))
+        match &self.cache {
+            Some(cache) => cache.players_by_xp(period, page, load).await,
+            None => load.await,
+        }
     }
 
     pub async fn horses_by_earnings(
@@ -219,7 +256,11 @@ impl Leaderboards {
         if beyond_depth(page) {
             return Ok(empty(page));
         }
-        Ok(ranked(self.store.horses_by_earnings(page).await?))
+        let load = async { Ok(ranked(self.store.horses_by_earnings(page).await?)) };
+        match &self.cache {
+            Some(cache) => cache.horses_by_earnings(page, load).await,
+            None => load.await,
+        }
     }
 
     pub async fn horses_by_wins(
@@ -229,7 +270,11 @@ impl Leaderboards {
         if beyond_depth(page) {
             return Ok(empty(page));
         }
-        Ok(ranked(self.store.horses_by_wins(page).await?))
+        let load = async { Ok(ranked(self.store.horses_by_wins(page).await?)) };
+        match &self.cache {
+            Some(cache) => cache.horses_by_wins(page, load).await,
+            None => load.await,
+        }
     }
 
     pub async fn recent_winners(
@@ -239,7 +284,11 @@ impl Leaderboards {
         if beyond_depth(page) {
             return Ok(empty(page));
         }
-        Ok(ranked(self.store.recent_winners(page).await?))
+        let load = async { Ok(ranked(self.store.recent_winners(page).await?)) };
+        match &self.cache {
+            Some(cache) => cache.recent_winners(page, load).await,
+            None => load.await,
+        }
     }
 
     /// The top [`INDEX_TOP`] of every board.
