@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -133,13 +134,20 @@ fn trim(value: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-/// The throughput bars, each labelled with its rate and its errors if any; returns the pixel
-/// row of each scenario, for its name.
-fn throughput_panel(area: &Area<'_>, rates: &[(f64, u64)]) -> Result<Vec<i32>, DrawError> {
-    let n = rates.len();
-    let (low, high) = log_bounds(rates.iter().map(|(rate, _)| *rate));
+/// A panel's chart: a log x axis from `low` to `high` with its unit under it, and one row per
+/// scenario (`n`) below the legend's room.
+type Panel<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<LogCoord<f64>, RangedCoordf64>>;
+
+/// The captioned chart both panels draw on, its grid already drawn.
+fn log_panel<'a, 'b>(
+    area: &'a Area<'b>,
+    caption: &str,
+    unit: &str,
+    (low, high): (f64, f64),
+    n: usize,
+) -> Result<Panel<'a, 'b>, DrawError> {
     let mut chart = ChartBuilder::on(area)
-        .caption("throughput, requests/s (log scale)", (FONT, 15))
+        .caption(caption, (FONT, 15))
         .margin(8)
         .x_label_area_size(40)
         .build_cartesian_2d((low..high).log_scale(), -LEGEND_ROOM..n as f64)?;
@@ -148,8 +156,23 @@ fn throughput_panel(area: &Area<'_>, rates: &[(f64, u64)]) -> Result<Vec<i32>, D
         .disable_y_mesh()
         .y_labels(0)
         .x_label_formatter(&|v| axis_label(*v))
-        .x_desc("req/s")
+        .x_desc(unit)
         .draw()?;
+    Ok(chart)
+}
+
+/// The throughput bars, each labelled with its rate and its errors if any; returns the pixel
+/// row of each scenario, for its name.
+fn throughput_panel(area: &Area<'_>, rates: &[(f64, u64)]) -> Result<Vec<i32>, DrawError> {
+    let n = rates.len();
+    let (low, high) = log_bounds(rates.iter().map(|(rate, _)| *rate));
+    let mut chart = log_panel(
+        area,
+        "throughput, requests/s (log scale)",
+        "req/s",
+        (low, high),
+        n,
+    )?;
     let value_style =
         TextStyle::from((FONT, 11).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
     for (i, (rate, errors)) in rates.iter().enumerate() {
@@ -191,18 +214,13 @@ fn latency_panel(area: &Area<'_>, rows: &[Row]) -> DrawResult {
         rows.iter()
             .flat_map(|row| [row.measured.p50_ms, row.measured.p99_ms]),
     );
-    let mut chart = ChartBuilder::on(area)
-        .caption("latency, ms (log scale): p50 and p99", (FONT, 15))
-        .margin(8)
-        .x_label_area_size(40)
-        .build_cartesian_2d((low..high).log_scale(), -LEGEND_ROOM..n as f64)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(0)
-        .x_label_formatter(&|v| axis_label(*v))
-        .x_desc("ms")
-        .draw()?;
+    let mut chart = log_panel(
+        area,
+        "latency, ms (log scale): p50 and p99",
+        "ms",
+        (low, high),
+        n,
+    )?;
     let value_style =
         TextStyle::from((FONT, 10).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
     for (label, color, offset, value) in [
